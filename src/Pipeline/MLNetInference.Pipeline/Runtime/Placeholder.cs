@@ -1,0 +1,1 @@
+namespace MLNetInference.Runtime; internal static class Placeholder { }
