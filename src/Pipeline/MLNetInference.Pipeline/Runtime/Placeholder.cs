@@ -1,1 +1,0 @@
-namespace MLNetInference.Runtime; internal static class Placeholder { }
