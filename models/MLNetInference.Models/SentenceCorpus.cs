@@ -8,8 +8,8 @@ namespace MLNetInference.Models;
 /// </summary>
 /// <remarks>
 /// Each entry is one summary as plain text: tags stripped (a <c>&lt;see cref="T:Microsoft.ML.IDataView"/&gt;</c>
-/// becomes <c>IDataView</c>), entities decoded, whitespace collapsed. Entries of fewer than 3 words are dropped and
-/// duplicates keep their first place. The order is deterministic: doc files sorted by name, then document order.
+/// becomes <c>IDataView</c>), entities decoded, whitespace collapsed. Entries of fewer than 3 words or that still hold
+/// <c>&lt;</c> or <c>&gt;</c> after decoding (code, not prose) are dropped, and duplicates keep their first place. The order is deterministic: doc files sorted by name, then document order.
 /// The files are read from the restored package, or else from <c>models/cache/corpus</c>, which the build fills.
 /// </remarks>
 public static class SentenceCorpus
@@ -49,7 +49,10 @@ public static class SentenceCorpus
         {
             foreach (var summary in SummaryText.ReadSummaries(file))
             {
-                if (CountWords(summary) >= MinimumWords && seen.Add(summary))
+                // A '<' or '>' left after decoding belongs to code (generics, comparisons), not to prose.
+                if (CountWords(summary) >= MinimumWords
+                    && summary.AsSpan().IndexOfAny('<', '>') < 0
+                    && seen.Add(summary))
                 {
                     sentences.Add(summary);
                 }
