@@ -1,8 +1,7 @@
-using Microsoft.ML;
 using MLNetInference.Internal;
 using MLNetInference.Scoring;
 
-namespace MLNetInference;
+namespace Microsoft.ML;
 
 /// <summary>Adds batched ONNX scoring to ML.NET's transforms catalog.</summary>
 public static class OnnxBatchScoringCatalog
