@@ -101,8 +101,8 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
             ["throwOnOverflow"] = _options.ThrowOnOverflow,
             ["vocabEntry"] = VocabEntry,
         };
-        WriteEntry(archive, prefix + OptionsEntry, System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()));
-        WriteEntry(archive, prefix + VocabEntry, _vocab);
+        StateEntries.WriteJson(archive, prefix + OptionsEntry, json);
+        StateEntries.Write(archive, prefix + VocabEntry, _vocab);
     }
 
     /// <summary>Rebuilds a transformer from the entries that <see cref="IPersistableTransformer.WriteState"/> wrote.</summary>
@@ -116,25 +116,25 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(archive);
         ArgumentNullException.ThrowIfNull(prefix);
-        var json = JsonNode.Parse(ReadEntry(archive, prefix + OptionsEntry)) as JsonObject
-            ?? throw new InvalidDataException($"Entry '{prefix}{OptionsEntry}' is not a JSON object.");
-        string vocabEntry = GetRequired<string>(json, "vocabEntry", prefix);
+        string entry = prefix + OptionsEntry;
+        var json = StateEntries.ReadJson(archive, entry);
+        string vocabEntry = StateEntries.GetRequired<string>(json, "vocabEntry", entry);
         var options = new BertTokenizationOptions
         {
-            InputColumnName = GetRequired<string>(json, "inputColumnName", prefix),
-            InputIdsColumnName = GetRequired<string>(json, "inputIdsColumnName", prefix),
-            AttentionMaskColumnName = GetRequired<string>(json, "attentionMaskColumnName", prefix),
-            TokenTypeIdsColumnName = GetRequired<string>(json, "tokenTypeIdsColumnName", prefix),
-            LowerCase = GetRequired<bool>(json, "lowerCase", prefix),
-            MaxLength = GetRequired<int>(json, "maxLength", prefix),
-            ThrowOnOverflow = GetRequired<bool>(json, "throwOnOverflow", prefix),
+            InputColumnName = StateEntries.GetRequired<string>(json, "inputColumnName", entry),
+            InputIdsColumnName = StateEntries.GetRequired<string>(json, "inputIdsColumnName", entry),
+            AttentionMaskColumnName = StateEntries.GetRequired<string>(json, "attentionMaskColumnName", entry),
+            TokenTypeIdsColumnName = StateEntries.GetRequired<string>(json, "tokenTypeIdsColumnName", entry),
+            LowerCase = StateEntries.GetRequired<bool>(json, "lowerCase", entry),
+            MaxLength = StateEntries.GetRequired<int>(json, "maxLength", entry),
+            ThrowOnOverflow = StateEntries.GetRequired<bool>(json, "throwOnOverflow", entry),
         };
         if (options.MaxLength < 2)
         {
-            throw new InvalidDataException($"Entry '{prefix}{OptionsEntry}' has maxLength {options.MaxLength}; it must be at least 2.");
+            throw new InvalidDataException($"Entry '{entry}' has maxLength {options.MaxLength}; it must be at least 2.");
         }
 
-        return new BertTokenizationTransformer(options, ReadEntry(archive, prefix + vocabEntry));
+        return new BertTokenizationTransformer(options, StateEntries.Read(archive, prefix + vocabEntry));
     }
 
     internal static BertTokenizer CreateTokenizer(byte[] vocab, bool lowerCase)
@@ -185,34 +185,6 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
             .CustomMapping<BertTokenizationStockInput, BertTokenizationStockOutput>(
                 BertTokenizationStockFactory.Map, BertTokenizationStockFactory.ContractName, inputDefinition, outputDefinition)
             .Fit(empty);
-    }
-
-    private static void WriteEntry(ZipArchive archive, string name, byte[] content)
-    {
-        archive.GetEntry(name)?.Delete();
-        using var stream = archive.CreateEntry(name, CompressionLevel.Optimal).Open();
-        stream.Write(content);
-    }
-
-    private static byte[] ReadEntry(ZipArchive archive, string name)
-    {
-        var entry = archive.GetEntry(name) ?? throw new InvalidDataException($"The model has no entry '{name}'; it was not saved by MLNetInference or is damaged.");
-        using var stream = entry.Open();
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    }
-
-    private static T GetRequired<T>(JsonObject json, string name, string prefix)
-    {
-        try
-        {
-            return json[name] is { } node ? node.GetValue<T>() : throw new InvalidDataException($"Entry '{prefix}{OptionsEntry}' has no '{name}'.");
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or FormatException)
-        {
-            throw new InvalidDataException($"Entry '{prefix}{OptionsEntry}' has a malformed '{name}': {ex.Message}", ex);
-        }
     }
 
     /// <summary>Binds the transformer to one input schema.</summary>
