@@ -1,0 +1,65 @@
+namespace MLNetInference.Benchmarks;
+
+/// <summary>The parsed command line: <c>&lt;workload&gt; [--quick] [--json &lt;file&gt;]</c>.</summary>
+internal sealed record BenchmarkArguments(IReadOnlyList<string> Workloads, bool Quick, string? JsonPath)
+{
+    public static readonly string[] KnownWorkloads = ["p3", "estimator"];
+
+    public const string Usage =
+        "usage: dotnet run -c Release --project tests/MLNetInference.Benchmarks -- <workload> [--quick] [--json <file>]\n" +
+        "  <workload>  p3 (BatchRunner vs raw ONNX Runtime), estimator (batched ML.NET pipeline vs ApplyOnnxModel), all\n" +
+        "  --quick     about two minutes per workload, still interleaved side by side\n" +
+        "  --json      write one JSON object per variant and line to <file>";
+
+    /// <summary>Parses the arguments; returns null with an error message when they do not fit the contract.</summary>
+    public static BenchmarkArguments? TryParse(string[] args, out string? error)
+    {
+        error = null;
+        string? workload = null;
+        var quick = false;
+        string? json = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--quick":
+                    quick = true;
+                    break;
+                case "--json" when i + 1 < args.Length:
+                    json = args[++i];
+                    break;
+                case "--json":
+                    error = "--json needs a file name.";
+                    return null;
+                case var a when a.StartsWith('-'):
+                    error = $"Unknown option '{a}'.";
+                    return null;
+                case var a when workload is null:
+                    workload = a.ToLowerInvariant();
+                    break;
+                default:
+                    error = $"Only one workload may be given; got '{workload}' and '{args[i]}'.";
+                    return null;
+            }
+        }
+
+        if (workload is null)
+        {
+            error = "No workload given.";
+            return null;
+        }
+
+        if (workload == "all")
+        {
+            return new BenchmarkArguments(KnownWorkloads, quick, json);
+        }
+
+        if (Array.IndexOf(KnownWorkloads, workload) < 0)
+        {
+            error = $"Unknown workload '{workload}'.";
+            return null;
+        }
+
+        return new BenchmarkArguments([workload], quick, json);
+    }
+}

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+
+namespace MLNetInference.Benchmarks.Harness;
+
+/// <summary>
+/// Runs variants side by side in one process: one warm-up slice each, then round after round of one short
+/// slice per variant, alternating the order every round so that drift on a shared machine hits all sides alike.
+/// </summary>
+internal sealed class InterleavedRun
+{
+    private readonly IReadOnlyList<BenchmarkVariant> _variants;
+
+    public InterleavedRun(IReadOnlyList<BenchmarkVariant> variants)
+    {
+        ArgumentNullException.ThrowIfNull(variants);
+        _variants = variants;
+    }
+
+    /// <summary>Runs <paramref name="rounds"/> rounds and returns one record per variant.</summary>
+    /// <remarks>
+    /// Throughput is the median of the per-round rows/s; the ratio is the median of the per-round paired ratios
+    /// against the baseline; latencies pool every call of every round.
+    /// </remarks>
+    public IReadOnlyList<BenchmarkRecord> Execute(string workload, int rounds, Func<BenchmarkVariant, string> note, TextWriter progress)
+    {
+        var count = _variants.Count;
+        var throughput = new List<double>[count];
+        var latencies = new List<double>[count];
+        var peak = new double[count];
+        for (var v = 0; v < count; v++)
+        {
+            throughput[v] = new List<double>(rounds);
+            latencies[v] = [];
+            progress.WriteLine($"  warm-up {_variants[v].Name}");
+            _variants[v].RunSlice(-1, []);
+        }
+
+        var total = Stopwatch.StartNew();
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var k = 0; k < count; k++)
+            {
+                var v = round % 2 == 0 ? k : count - 1 - k;
+                var start = Stopwatch.GetTimestamp();
+                var rows = _variants[v].RunSlice(round, latencies[v]);
+                var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                throughput[v].Add(rows / seconds);
+                peak[v] = Math.Max(peak[v], ProcessMemory.PeakRssMb());
+            }
+
+            progress.WriteLine($"  round {round + 1}/{rounds} ({total.Elapsed.TotalSeconds:F0} s): " +
+                string.Join(", ", _variants.Select((x, i) => $"{x.Name} {throughput[i][^1]:F1} rows/s")));
+        }
+
+        var records = new List<BenchmarkRecord>(count);
+        for (var v = 0; v < count; v++)
+        {
+            var variant = _variants[v];
+            Dictionary<string, double>? ratio = null;
+            if (variant.BaselineName is { } baselineName)
+            {
+                var b = IndexOf(baselineName);
+                var paired = new List<double>(rounds);
+                for (var round = 0; round < rounds; round++)
+                {
+                    paired.Add(throughput[v][round] / throughput[b][round]);
+                }
+
+                ratio = new Dictionary<string, double> { [baselineName] = Math.Round(Statistics.Median(paired), 3) };
+            }
+
+            var hasLatency = latencies[v].Count > 0;
+            records.Add(new BenchmarkRecord(
+                workload,
+                variant.Name,
+                variant.IsBaseline,
+                null,
+                Math.Round(Statistics.Median(throughput[v]), 2),
+                hasLatency ? Math.Round(Statistics.Percentile(latencies[v], 50), 2) : null,
+                hasLatency ? Math.Round(Statistics.Percentile(latencies[v], 99), 2) : null,
+                Math.Round(peak[v], 1),
+                ratio,
+                note(variant)));
+        }
+
+        return records;
+    }
+
+    private int IndexOf(string name)
+    {
+        for (var i = 0; i < _variants.Count; i++)
+        {
+            if (_variants[i].Name == name)
+            {
+                return i;
+            }
+        }
+
+        throw new InvalidOperationException($"The baseline variant '{name}' is not part of this run.");
+    }
+}
