@@ -229,7 +229,9 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
         private readonly long[] _ids;
         private readonly long[] _ones;
         private readonly long[] _zeros;
+        private static readonly System.Buffers.SearchValues<char> s_lineBreaksAndTabs = System.Buffers.SearchValues.Create("\t\n\r");
         private ReadOnlyMemory<char> _text;
+        private char[] _spaced = [];
         private int _length;
 
         public Computation(BertTokenizationTransformer parent, ValueGetter<ReadOnlyMemory<char>> textGetter)
@@ -250,6 +252,21 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
             if (text.IsWhiteSpace())
             {
                 ThrowEmpty();
+            }
+
+            // Microsoft.ML.Tokenizers drops tab, newline and carriage return as control characters, which glues the
+            // words around them; BERT's reference tokenizer treats them as spaces. PERF: the copy reuses one buffer.
+            if (text.IndexOfAny('\t', '\n', '\r') >= 0)
+            {
+                if (_spaced.Length < text.Length)
+                {
+                    _spaced = new char[text.Length];
+                }
+
+                var spaced = _spaced.AsSpan(0, text.Length);
+                text.CopyTo(spaced);
+                spaced.ReplaceAny(s_lineBreaksAndTabs, ' ');
+                text = spaced;
             }
 
             var tokens = _tokenizer.EncodeToIds(text, addSpecialTokens: false, considerPreTokenization: true, considerNormalization: true);
