@@ -1,0 +1,6 @@
+namespace MLNetInference.Internal.RowMapping;
+
+/// <summary>A row type with no columns, for stock estimators that must read nothing.</summary>
+internal sealed class NoColumns
+{
+}

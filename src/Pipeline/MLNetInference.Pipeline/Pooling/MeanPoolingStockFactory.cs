@@ -1,0 +1,19 @@
+using Microsoft.ML.Transforms;
+
+namespace MLNetInference.Pooling;
+
+/// <summary>The stock ML.NET factory for the normalizing <c>CustomMapping</c> stage saved in place of a <see cref="MeanPoolingTransformer"/>.</summary>
+[CustomMappingFactoryAttribute(ContractName)]
+internal sealed class MeanPoolingStockFactory : CustomMappingFactory<MeanPoolingStockInput, MeanPoolingStockOutput>
+{
+    /// <summary>The contract name written into saved models.</summary>
+    public const string ContractName = "MLNetInference.MeanPooling.Normalized";
+
+    /// <summary>Mean-pools and L2-normalizes one row.</summary>
+    /// <param name="input">The input row.</param>
+    /// <param name="output">The output row.</param>
+    public static void Map(MeanPoolingStockInput input, MeanPoolingStockOutput output) => MeanPoolingStockOutput.Map(input, output, normalize: true);
+
+    /// <inheritdoc/>
+    public override Action<MeanPoolingStockInput, MeanPoolingStockOutput> GetMapping() => Map;
+}

@@ -1,0 +1,322 @@
+using System.IO.Compression;
+using System.Text.Json.Nodes;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Tokenizers;
+using MLNetInference.Internal.RowMapping;
+using MLNetInference.Serialization;
+
+namespace MLNetInference.Text;
+
+/// <summary>
+/// Tokenizes a text column into <c>input_ids</c>, <c>attention_mask</c> and <c>token_type_ids</c>; created by
+/// <see cref="BertTokenizationEstimator"/>.
+/// </summary>
+/// <remarks>
+/// Saving with stock <c>mlContext.Model.Save</c> writes an equivalent <c>CustomMapping</c> stage that stock
+/// <c>mlContext.Model.Load</c> can read but not run (it has no vocabulary); load such models with MLNetInference's
+/// loader, which restores this transformer from its own entries.
+/// </remarks>
+public sealed class BertTokenizationTransformer : ITransformer, IPersistableTransformer
+{
+    private const string OptionsEntry = "options.json";
+    private const string VocabEntry = "vocab.txt";
+
+    private readonly BertTokenizationOptions _options;
+    private readonly byte[] _vocab;
+    private readonly BertTokenizer _tokenizer;
+
+    internal BertTokenizationTransformer(BertTokenizationOptions options, byte[] vocab)
+    {
+        _options = options;
+        _vocab = vocab;
+        _tokenizer = CreateTokenizer(vocab, options.LowerCase);
+    }
+
+    /// <summary>The input text column.</summary>
+    public string InputColumnName => _options.InputColumnName;
+
+    /// <summary>The maximum number of tokens per text, [CLS] and [SEP] included.</summary>
+    public int MaxLength => _options.MaxLength;
+
+    /// <summary>Always <see langword="true"/>: each output row depends on its input row only.</summary>
+    public bool IsRowToRowMapper => true;
+
+    string IPersistableTransformer.PersistKind => "BertTokenization";
+
+    /// <summary>Returns the schema after tokenization.</summary>
+    /// <param name="inputSchema">The input schema.</param>
+    /// <returns>The input columns plus the three variable-length Int64 vector columns.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="inputSchema"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The input column is missing or is not text.</exception>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        return MappedSchema.Create(inputSchema, new Mapper(this, inputSchema).OutputColumns);
+    }
+
+    /// <summary>Returns a lazy view that tokenizes <paramref name="input"/> as it is read.</summary>
+    /// <param name="input">The input data.</param>
+    /// <returns>The input with the three added columns.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="input"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The input column is missing or is not text.</exception>
+    /// <remarks>Reading a row throws <see cref="TextInputException"/> for empty text, and for too-long text when overflow throws.</remarks>
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new MappedDataView(input, new Mapper(this, input.Schema));
+    }
+
+    /// <summary>Returns the row-to-row mapper used by prediction engines and transformer chains.</summary>
+    /// <param name="inputSchema">The input schema.</param>
+    /// <returns>The mapper.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="inputSchema"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The input column is missing or is not text.</exception>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        return new MappedRowToRowMapper(new Mapper(this, inputSchema));
+    }
+
+    /// <summary>Saves an equivalent stock <c>CustomMapping</c> stage, so that stock <c>mlContext.Model.Save</c> succeeds.</summary>
+    /// <param name="ctx">The save context.</param>
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        CreateStockEquivalent().Save(ctx);
+    }
+
+    void IPersistableTransformer.WriteState(ZipArchive archive, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        ArgumentNullException.ThrowIfNull(prefix);
+        var json = new JsonObject
+        {
+            ["inputColumnName"] = _options.InputColumnName,
+            ["inputIdsColumnName"] = _options.InputIdsColumnName,
+            ["attentionMaskColumnName"] = _options.AttentionMaskColumnName,
+            ["tokenTypeIdsColumnName"] = _options.TokenTypeIdsColumnName,
+            ["lowerCase"] = _options.LowerCase,
+            ["maxLength"] = _options.MaxLength,
+            ["throwOnOverflow"] = _options.ThrowOnOverflow,
+            ["vocabEntry"] = VocabEntry,
+        };
+        StateEntries.WriteJson(archive, prefix + OptionsEntry, json);
+        StateEntries.Write(archive, prefix + VocabEntry, _vocab);
+    }
+
+    /// <summary>Rebuilds a transformer from the entries that <see cref="IPersistableTransformer.WriteState"/> wrote.</summary>
+    /// <param name="mlContext">The ML.NET context.</param>
+    /// <param name="archive">The model zip.</param>
+    /// <param name="prefix">The entry-name prefix of this stage, ending with '/'.</param>
+    /// <returns>The transformer.</returns>
+    /// <exception cref="InvalidDataException">An entry is missing or malformed.</exception>
+    internal static BertTokenizationTransformer LoadState(MLContext mlContext, ZipArchive archive, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(archive);
+        ArgumentNullException.ThrowIfNull(prefix);
+        string entry = prefix + OptionsEntry;
+        var json = StateEntries.ReadJson(archive, entry);
+        string vocabEntry = StateEntries.GetRequired<string>(json, "vocabEntry", entry);
+        var options = new BertTokenizationOptions
+        {
+            InputColumnName = StateEntries.GetRequired<string>(json, "inputColumnName", entry),
+            InputIdsColumnName = StateEntries.GetRequired<string>(json, "inputIdsColumnName", entry),
+            AttentionMaskColumnName = StateEntries.GetRequired<string>(json, "attentionMaskColumnName", entry),
+            TokenTypeIdsColumnName = StateEntries.GetRequired<string>(json, "tokenTypeIdsColumnName", entry),
+            LowerCase = StateEntries.GetRequired<bool>(json, "lowerCase", entry),
+            MaxLength = StateEntries.GetRequired<int>(json, "maxLength", entry),
+            ThrowOnOverflow = StateEntries.GetRequired<bool>(json, "throwOnOverflow", entry),
+        };
+        if (options.MaxLength < 2)
+        {
+            throw new InvalidDataException($"Entry '{entry}' has maxLength {options.MaxLength}; it must be at least 2.");
+        }
+
+        return new BertTokenizationTransformer(options, StateEntries.Read(archive, prefix + vocabEntry));
+    }
+
+    internal static BertTokenizer CreateTokenizer(byte[] vocab, bool lowerCase)
+    {
+        try
+        {
+            using var stream = new MemoryStream(vocab, writable: false);
+            return BertTokenizer.Create(stream, new BertOptions
+            {
+                LowerCaseBeforeTokenization = lowerCase,
+                RemoveNonSpacingMarks = lowerCase,
+            });
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new ArgumentException($"The vocabulary cannot be read as a BERT WordPiece vocabulary: {ex.Message}", nameof(vocab), ex);
+        }
+    }
+
+    internal static DataViewSchema.DetachedColumn[] CreateOutputColumns(BertTokenizationOptions options)
+    {
+        var type = new VectorDataViewType(NumberDataViewType.Int64);
+        return
+        [
+            new DataViewSchema.DetachedColumn(options.InputIdsColumnName, type),
+            new DataViewSchema.DetachedColumn(options.AttentionMaskColumnName, type),
+            new DataViewSchema.DetachedColumn(options.TokenTypeIdsColumnName, type),
+        ];
+    }
+
+    internal static SchemaDefinition CreateStockOutputDefinition(BertTokenizationOptions options)
+    {
+        var definition = SchemaDefinition.Create(typeof(BertTokenizationStockOutput));
+        definition[BertTokenizationStockOutput.InputIdsName].ColumnName = options.InputIdsColumnName;
+        definition[BertTokenizationStockOutput.AttentionMaskName].ColumnName = options.AttentionMaskColumnName;
+        definition[BertTokenizationStockOutput.TokenTypeIdsName].ColumnName = options.TokenTypeIdsColumnName;
+        return definition;
+    }
+
+    private ITransformer CreateStockEquivalent()
+    {
+        var mlContext = new MLContext();
+        var inputDefinition = SchemaDefinition.Create(typeof(BertTokenizationStockInput));
+        inputDefinition[0].ColumnName = _options.InputColumnName;
+        var outputDefinition = CreateStockOutputDefinition(_options);
+        var empty = mlContext.Data.LoadFromEnumerable(Array.Empty<BertTokenizationStockInput>(), inputDefinition);
+        return mlContext.Transforms
+            .CustomMapping<BertTokenizationStockInput, BertTokenizationStockOutput>(
+                BertTokenizationStockFactory.Map, BertTokenizationStockFactory.ContractName, inputDefinition, outputDefinition)
+            .Fit(empty);
+    }
+
+    /// <summary>Binds the transformer to one input schema.</summary>
+    private sealed class Mapper : IRowMapper
+    {
+        private readonly BertTokenizationTransformer _parent;
+        private readonly DataViewSchema.Column _inputColumn;
+
+        public Mapper(BertTokenizationTransformer parent, DataViewSchema inputSchema)
+        {
+            _parent = parent;
+            InputSchema = inputSchema;
+            _inputColumn = SchemaChecks.GetColumn(inputSchema, parent._options.InputColumnName, "text");
+            if (_inputColumn.Type is not TextDataViewType)
+            {
+                throw SchemaChecks.TypeMismatch(_inputColumn.Name, "String", _inputColumn.Type);
+            }
+
+            OutputColumns = CreateOutputColumns(parent._options);
+            Dependencies = [_inputColumn];
+        }
+
+        public DataViewSchema InputSchema { get; }
+
+        public IReadOnlyList<DataViewSchema.DetachedColumn> OutputColumns { get; }
+
+        public IReadOnlyList<DataViewSchema.Column> Dependencies { get; }
+
+        public IRowComputation CreateComputation(DataViewRow input)
+            => new Computation(_parent, input.GetGetter<ReadOnlyMemory<char>>(input.Schema[_inputColumn.Index]));
+    }
+
+    /// <summary>Tokenizes the current row into reusable buffers.</summary>
+    private sealed class Computation : IRowComputation
+    {
+        private readonly BertTokenizationOptions _options;
+        private readonly BertTokenizer _tokenizer;
+        private readonly ValueGetter<ReadOnlyMemory<char>> _textGetter;
+
+        // PERF: one buffer per cursor, sized for the longest output; the mask (ones) and the type ids (zeros)
+        // never change, so they are filled once and only their prefix is copied out.
+        private readonly long[] _ids;
+        private readonly long[] _ones;
+        private readonly long[] _zeros;
+        private static readonly System.Buffers.SearchValues<char> s_lineBreaksAndTabs = System.Buffers.SearchValues.Create("\t\n\r");
+        private ReadOnlyMemory<char> _text;
+        private char[] _spaced = [];
+        private int _length;
+
+        public Computation(BertTokenizationTransformer parent, ValueGetter<ReadOnlyMemory<char>> textGetter)
+        {
+            _options = parent._options;
+            _tokenizer = parent._tokenizer;
+            _textGetter = textGetter;
+            _ids = new long[_options.MaxLength];
+            _ones = new long[_options.MaxLength];
+            Array.Fill(_ones, 1L);
+            _zeros = new long[_options.MaxLength];
+        }
+
+        public void Compute()
+        {
+            _textGetter(ref _text);
+            var text = _text.Span;
+            if (text.IsWhiteSpace())
+            {
+                ThrowEmpty();
+            }
+
+            // Microsoft.ML.Tokenizers drops tab, newline and carriage return as control characters, which glues the
+            // words around them; BERT's reference tokenizer treats them as spaces. PERF: the copy reuses one buffer.
+            if (text.IndexOfAny('\t', '\n', '\r') >= 0)
+            {
+                if (_spaced.Length < text.Length)
+                {
+                    _spaced = new char[text.Length];
+                }
+
+                var spaced = _spaced.AsSpan(0, text.Length);
+                text.CopyTo(spaced);
+                spaced.ReplaceAny(s_lineBreaksAndTabs, ' ');
+                text = spaced;
+            }
+
+            var tokens = _tokenizer.EncodeToIds(text, addSpecialTokens: false, considerPreTokenization: true, considerNormalization: true);
+            int count = tokens.Count;
+            int capacity = _options.MaxLength - 2;
+            if (count > capacity)
+            {
+                if (_options.ThrowOnOverflow)
+                {
+                    ThrowTooLong(count + 2);
+                }
+
+                count = capacity;
+            }
+
+            _ids[0] = _tokenizer.ClassificationTokenId;
+            for (int i = 0; i < count; i++)
+            {
+                _ids[i + 1] = tokens[i];
+            }
+
+            _ids[count + 1] = _tokenizer.SeparatorTokenId;
+            _length = count + 2;
+        }
+
+        public Delegate GetGetter(int outputIndex) => outputIndex switch
+        {
+            0 => (ValueGetter<VBuffer<long>>)((ref VBuffer<long> value) => CopyPrefix(_ids, _length, ref value)),
+            1 => (ValueGetter<VBuffer<long>>)((ref VBuffer<long> value) => CopyPrefix(_ones, _length, ref value)),
+            2 => (ValueGetter<VBuffer<long>>)((ref VBuffer<long> value) => CopyPrefix(_zeros, _length, ref value)),
+            _ => throw new ArgumentOutOfRangeException(nameof(outputIndex)),
+        };
+
+        private static void CopyPrefix(long[] source, int length, ref VBuffer<long> value)
+        {
+            // PERF: reuses the caller's VBuffer arrays when they are large enough.
+            var editor = VBufferEditor.Create(ref value, length);
+            source.AsSpan(0, length).CopyTo(editor.Values);
+            value = editor.Commit();
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private void ThrowEmpty()
+            => throw new TextInputException(_options.InputColumnName, $"Input column '{_options.InputColumnName}' holds empty or whitespace text, which cannot be tokenized. Remove such rows or fill them before tokenization.");
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private void ThrowTooLong(int tokenCount)
+            => throw new TextInputException(_options.InputColumnName, $"Input column '{_options.InputColumnName}' holds text of {tokenCount} tokens ([CLS] and [SEP] included), longer than the maximum length {_options.MaxLength}. Shorten the text, raise MaxLength, or turn ThrowOnOverflow off to truncate.")
+            {
+                TokenCount = tokenCount,
+            };
+    }
+}
