@@ -21,13 +21,13 @@ internal static class TestModels
         var ids = new long[length];
         for (var i = 0; i < length; i++)
         {
-            ids[i] = random.Next(1000, vocabulary);
+            ids[i] = random.Next(Math.Min(1000, vocabulary / 2), vocabulary);
         }
 
-        ids[0] = 101;
+        ids[0] = Math.Min(101, vocabulary - 1);
         if (length > 1)
         {
-            ids[^1] = 102;
+            ids[^1] = Math.Min(102, vocabulary - 1);
         }
 
         return ids;

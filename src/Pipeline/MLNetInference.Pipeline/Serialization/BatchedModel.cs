@@ -23,6 +23,8 @@ public static class BatchedModel
     private static readonly Dictionary<string, Func<MLContext, ZipArchive, string, ITransformer>> Loaders = new(StringComparer.Ordinal)
     {
         [OnnxBatchScoringTransformer.Kind] = (context, archive, prefix) => OnnxBatchScoringTransformer.LoadState(context, archive, prefix),
+        ["BertTokenization"] = (context, archive, prefix) => Text.BertTokenizationTransformer.LoadState(context, archive, prefix),
+        ["MeanPooling"] = (context, archive, prefix) => Pooling.MeanPoolingTransformer.LoadState(context, archive, prefix),
     };
 
     /// <summary>Saves a model: the stock ML.NET entries, then our own.</summary>
