@@ -14,7 +14,8 @@ internal static class StockEquivalent
     private const int DefaultStockSequenceLength = 128;
 
     /// <summary>An ML.NET <c>OnnxTransformer</c> over the same model, with each variable axis pinned (stock ML.NET cannot take one).</summary>
-    public static ITransformer ForOnnxScorer(
+    public static void SaveForOnnxScorer(
+        ModelSaveContext ctx,
         MLContext mlContext,
         OnnxModelSession model,
         OnnxBatchScoringOptions options,
@@ -63,7 +64,16 @@ internal static class StockEquivalent
                 }
             }
 
-            return estimator.Fit(empty);
+            // Stock ML.NET reads the model file again when it saves, so the file must outlive Save.
+            var stock = estimator.Fit(empty);
+            try
+            {
+                ((ICanSaveModel)stock).Save(ctx);
+            }
+            finally
+            {
+                (stock as IDisposable)?.Dispose();
+            }
         }
         finally
         {

@@ -120,8 +120,7 @@ public sealed class OnnxBatchScoringTransformer : ITransformer, IPersistableTran
     /// <param name="ctx">ML.NET's save context.</param>
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
-        var stock = StockEquivalent.ForOnnxScorer(_mlContext, _model, _options, _outputs, ModelBytes());
-        ((ICanSaveModel)stock).Save(ctx);
+        StockEquivalent.SaveForOnnxScorer(ctx, _mlContext, _model, _options, _outputs, ModelBytes());
     }
 
     /// <inheritdoc/>

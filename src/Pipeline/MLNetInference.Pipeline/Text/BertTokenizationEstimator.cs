@@ -60,7 +60,7 @@ public sealed class BertTokenizationEstimator : IEstimator<BertTokenizationTrans
         };
 
         // Build the tokenizer once here, so that a bad vocabulary fails at construction, not at the first row.
-        _ = BertTokenizationTransformer.CreateTokenizer(_vocab, _options.LowerCase);
+        _ = BertTokenizationTransformer.CreateVocabulary(_vocab);
     }
 
     /// <summary>Checks the input schema and returns the transformer; the data is not read.</summary>

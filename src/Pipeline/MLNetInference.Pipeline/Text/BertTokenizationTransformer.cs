@@ -2,9 +2,9 @@ using System.IO.Compression;
 using System.Text.Json.Nodes;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Tokenizers;
 using MLNetInference.Internal.RowMapping;
 using MLNetInference.Serialization;
+using MLNetInference.Text.Internal;
 
 namespace MLNetInference.Text;
 
@@ -24,13 +24,13 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
 
     private readonly BertTokenizationOptions _options;
     private readonly byte[] _vocab;
-    private readonly BertTokenizer _tokenizer;
+    private readonly WordPieceVocabulary _vocabulary;
 
     internal BertTokenizationTransformer(BertTokenizationOptions options, byte[] vocab)
     {
         _options = options;
         _vocab = vocab;
-        _tokenizer = CreateTokenizer(vocab, options.LowerCase);
+        _vocabulary = CreateVocabulary(vocab);
     }
 
     /// <summary>The input text column.</summary>
@@ -137,22 +137,7 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
         return new BertTokenizationTransformer(options, StateEntries.Read(archive, prefix + vocabEntry));
     }
 
-    internal static BertTokenizer CreateTokenizer(byte[] vocab, bool lowerCase)
-    {
-        try
-        {
-            using var stream = new MemoryStream(vocab, writable: false);
-            return BertTokenizer.Create(stream, new BertOptions
-            {
-                LowerCaseBeforeTokenization = lowerCase,
-                RemoveNonSpacingMarks = lowerCase,
-            });
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            throw new ArgumentException($"The vocabulary cannot be read as a BERT WordPiece vocabulary: {ex.Message}", nameof(vocab), ex);
-        }
-    }
+    internal static WordPieceVocabulary CreateVocabulary(byte[] vocab) => WordPieceVocabulary.Parse(vocab);
 
     internal static DataViewSchema.DetachedColumn[] CreateOutputColumns(BertTokenizationOptions options)
     {
@@ -221,7 +206,9 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
     private sealed class Computation : IRowComputation
     {
         private readonly BertTokenizationOptions _options;
-        private readonly BertTokenizer _tokenizer;
+        private readonly BertTextTokenizer _tokenizer;
+        private readonly int _classificationTokenId;
+        private readonly int _separatorTokenId;
         private readonly ValueGetter<ReadOnlyMemory<char>> _textGetter;
 
         // PERF: one buffer per cursor, sized for the longest output; the mask (ones) and the type ids (zeros)
@@ -235,7 +222,9 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
         public Computation(BertTokenizationTransformer parent, ValueGetter<ReadOnlyMemory<char>> textGetter)
         {
             _options = parent._options;
-            _tokenizer = parent._tokenizer;
+            _tokenizer = new BertTextTokenizer(parent._vocabulary, _options.LowerCase);
+            _classificationTokenId = parent._vocabulary.ClassificationTokenId;
+            _separatorTokenId = parent._vocabulary.SeparatorTokenId;
             _textGetter = textGetter;
             _ids = new long[_options.MaxLength];
             _ones = new long[_options.MaxLength];
@@ -252,9 +241,9 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
                 ThrowEmpty();
             }
 
-            var tokens = _tokenizer.EncodeToIds(text, addSpecialTokens: false, considerPreTokenization: true, considerNormalization: true);
-            int count = tokens.Count;
+            // The ids go straight into _ids after [CLS]; without ThrowOnOverflow, tokenization stops once full.
             int capacity = _options.MaxLength - 2;
+            int count = _tokenizer.Tokenize(text, _ids, 1, capacity, countAll: _options.ThrowOnOverflow);
             if (count > capacity)
             {
                 if (_options.ThrowOnOverflow)
@@ -265,13 +254,8 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
                 count = capacity;
             }
 
-            _ids[0] = _tokenizer.ClassificationTokenId;
-            for (int i = 0; i < count; i++)
-            {
-                _ids[i + 1] = tokens[i];
-            }
-
-            _ids[count + 1] = _tokenizer.SeparatorTokenId;
+            _ids[0] = _classificationTokenId;
+            _ids[count + 1] = _separatorTokenId;
             _length = count + 2;
         }
 

@@ -12,7 +12,11 @@ internal static class StateEntries
     /// <param name="content">The content.</param>
     public static void Write(ZipArchive archive, string name, ReadOnlySpan<byte> content)
     {
-        archive.GetEntry(name)?.Delete();
+        if (archive.Mode == ZipArchiveMode.Update)
+        {
+            archive.GetEntry(name)?.Delete();
+        }
+
         using var stream = archive.CreateEntry(name, CompressionLevel.Optimal).Open();
         stream.Write(content);
     }
