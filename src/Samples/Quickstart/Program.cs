@@ -18,7 +18,7 @@ Console.WriteLine($"Model: all-MiniLM-L6-v2 ({ModelPaths.MiniLmModel})");
 Console.WriteLine($"Corpus: {sentences.Count} sentences from the Microsoft.ML XML docs");
 
 // 1. The one pipeline: text -> tokens -> batched ONNX scoring with dynamic length -> mean pooling -> embedding.
-var scoring = new OnnxBatchScoringOptions { ModelPath = ModelPaths.MiniLmModel, BatchSize = 8, LengthGroupingWindow = 256, MaxSequenceLength = 128 };
+var scoring = new OnnxBatchScoringOptions { ModelPath = ModelPaths.MiniLmModel, MaxSequenceLength = 128 };
 scoring.OutputColumns["last_hidden_state"] = "last_hidden_state";
 var tokenizer = ml.Transforms.TokenizeForBert(nameof(Sentence.Text), ModelPaths.MiniLmVocab, maxLength: 128);
 var pipeline = tokenizer

@@ -27,11 +27,11 @@ public sealed class OnnxBatchScoringOptions
     public IDictionary<string, string> OutputColumns { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>Gets or sets the most rows per ONNX Runtime call.</summary>
-    public int BatchSize { get; set; } = 32;
+    public int BatchSize { get; set; } = 8;
 
     /// <summary>
     /// Gets or sets how many rows are read ahead and sorted by length before being cut into batches, so that a
-    /// batch pads little. 0 means four batches; 1 or <see cref="BatchSize"/> keeps arrival order. Output rows
+    /// batch pads little. 0 means 256 rows or four batches, whichever is more; 1 or <see cref="BatchSize"/> keeps arrival order. Output rows
     /// always keep the input order.
     /// </summary>
     public int LengthGroupingWindow { get; set; }
@@ -51,7 +51,7 @@ public sealed class OnnxBatchScoringOptions
     /// </summary>
     public int StockSequenceLength { get; set; }
 
-    internal int EffectiveWindow => LengthGroupingWindow <= 0 ? BatchSize * 4 : Math.Max(LengthGroupingWindow, BatchSize);
+    internal int EffectiveWindow => LengthGroupingWindow <= 0 ? Math.Max(256, BatchSize * 4) : Math.Max(LengthGroupingWindow, BatchSize);
 
     internal void Validate()
     {
