@@ -20,27 +20,23 @@ namespace MLNetInference.Text.Internal;
 /// Other symbols (<c>°</c>, <c>€</c>, emoji) are not punctuation for BERT: they stay inside their word.
 /// </para>
 /// <para>
-/// Each word of more than 100 code points is <c>[UNK]</c>; any other word is split greedily into the longest
-/// vocabulary pieces, <c>##</c> marking the pieces after the first, and is <c>[UNK]</c> as a whole when some part of
-/// it matches no piece.
+/// Each word of more than 100 code points is <c>[UNK]</c>; any other word is split by Microsoft.ML.Tokenizers'
+/// WordPiece (see <see cref="WordPieceVocabulary"/>) greedily into the longest vocabulary pieces, <c>##</c> marking
+/// the pieces after the first, and is <c>[UNK]</c> as a whole when some part of it matches no piece.
 /// </para>
 /// </remarks>
 internal sealed class BertTextTokenizer
 {
     private const int MaxInputCharsPerWord = 100;
 
-    // The word sits at _word[Prefix..]; the two chars before a continuation piece are overwritten with "##", so
-    // that the prefixed piece is looked up in place.
-    private const int Prefix = 2;
-
     private readonly WordPieceVocabulary _vocab;
     private readonly bool _lowerCase;
 
-    // PERF: every buffer is reused from row to row and grows only for longer text, so that tokenizing allocates
-    // nothing per row or per token once warm.
+    // PERF: every buffer is reused from row to row and grows only for longer text; the library's WordPiece step
+    // allocates one small list per word.
     private char[] _lowered = [];
     private char[] _normalized = [];
-    private char[] _word = new char[Prefix + 64];
+    private char[] _word = new char[64];
     private int _wordLength;
     private int _wordCodePoints;
 
@@ -219,29 +215,29 @@ internal sealed class BertTextTokenizer
 
     private void AppendToWord(char c)
     {
-        if (_word.Length == Prefix + _wordLength)
+        if (_word.Length == _wordLength)
         {
             GrowWord(1);
         }
 
-        _word[Prefix + _wordLength++] = c;
+        _word[_wordLength++] = c;
         _wordCodePoints++;
     }
 
     private void AppendToWord(ReadOnlySpan<char> rune)
     {
-        if (_word.Length < Prefix + _wordLength + rune.Length)
+        if (_word.Length < _wordLength + rune.Length)
         {
             GrowWord(rune.Length);
         }
 
-        rune.CopyTo(_word.AsSpan(Prefix + _wordLength));
+        rune.CopyTo(_word.AsSpan(_wordLength));
         _wordLength += rune.Length;
         _wordCodePoints++;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void GrowWord(int extra) => Array.Resize(ref _word, Math.Max(_word.Length * 2, Prefix + _wordLength + extra));
+    private void GrowWord(int extra) => Array.Resize(ref _word, Math.Max(_word.Length * 2, _wordLength + extra));
 
     /// <summary>Ends the current word, makes <paramref name="c"/> a word of its own, and says whether to stop.</summary>
     private bool EmitSingle(char c)
@@ -277,47 +273,10 @@ internal sealed class BertTextTokenizer
             return IsDone;
         }
 
-        int mark = _count;
-        int start = 0;
-        while (start < length)
+        var ids = _vocab.EncodeWord(_word.AsSpan(0, length));
+        for (int i = 0; i < ids.Count; i++)
         {
-            // PERF: no piece is longer than the longest vocabulary token, so longer candidates are not looked up.
-            int end = Math.Min(length, start + _vocab.MaxTokenLength);
-            int id = -1;
-            while (end > start)
-            {
-                ReadOnlySpan<char> piece;
-                if (start == 0)
-                {
-                    piece = _word.AsSpan(Prefix, end);
-                }
-                else
-                {
-                    // The two chars before the piece belong to pieces already emitted.
-                    _word[start] = '#';
-                    _word[start + 1] = '#';
-                    piece = _word.AsSpan(start, end - start + Prefix);
-                }
-
-                if (_vocab.TryGetId(piece, out id))
-                {
-                    break;
-                }
-
-                id = -1;
-                end--;
-            }
-
-            if (id < 0)
-            {
-                // As BERT: a word with an unknown part is a single [UNK].
-                _count = mark;
-                Emit(_vocab.UnknownTokenId);
-                return IsDone;
-            }
-
-            Emit(id);
-            start = end;
+            Emit(ids[i]);
         }
 
         return IsDone;

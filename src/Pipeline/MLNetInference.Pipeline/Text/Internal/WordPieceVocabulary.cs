@@ -1,42 +1,47 @@
 using System.Text;
+using System.Text.Unicode;
+using Microsoft.ML.Tokenizers;
 
 namespace MLNetInference.Text.Internal;
 
 /// <summary>
-/// A BERT WordPiece vocabulary (<c>vocab.txt</c>: one token per line, the id is the zero-based line number), with
-/// allocation-free look-up by span. Immutable, so one instance serves every cursor.
+/// A BERT WordPiece vocabulary (<c>vocab.txt</c>: one token per line, the id is the zero-based line number), loaded
+/// by Microsoft.ML.Tokenizers' <see cref="WordPieceTokenizer"/>, which also splits each word into its pieces.
+/// Immutable, so one instance serves every cursor.
 /// </summary>
 internal sealed class WordPieceVocabulary
 {
-    /// <summary>The special tokens that BERT tokenizers match in raw text before any normalization.</summary>
-    private static readonly string[] s_specialTokens = ["[CLS]", "[SEP]", "[PAD]", "[MASK]", "[UNK]"];
+    private const string UnknownToken = "[UNK]";
 
-    private readonly Dictionary<string, int> _ids;
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    /// <summary>
+    /// The longest word, in UTF-16 chars, that is handed to the library: BERT's limit is 100 code points, which
+    /// <see cref="BertTextTokenizer"/> checks itself, and 100 code points take at most 200 chars.
+    /// </summary>
+    private const int MaxWordChars = 200;
+
+    /// <summary>The special tokens that BERT tokenizers match in raw text before any normalization.</summary>
+    private static readonly string[] s_specialTokens = ["[CLS]", "[SEP]", "[PAD]", "[MASK]", UnknownToken];
+
+    private readonly WordPieceTokenizer _tokenizer;
     private readonly (string Token, int Id)[] _specials;
 
-    private WordPieceVocabulary(Dictionary<string, int> ids)
+    private WordPieceVocabulary(WordPieceTokenizer tokenizer)
     {
-        _ids = ids;
-        _lookup = ids.GetAlternateLookup<ReadOnlySpan<char>>();
-        ClassificationTokenId = GetRequired(ids, "[CLS]");
-        SeparatorTokenId = GetRequired(ids, "[SEP]");
-        UnknownTokenId = GetRequired(ids, "[UNK]");
+        _tokenizer = tokenizer;
+        UnknownTokenId = tokenizer.UnknownTokenId;
+        ClassificationTokenId = GetRequired("[CLS]");
+        SeparatorTokenId = GetRequired("[SEP]");
 
         var specials = new List<(string, int)>();
         foreach (var token in s_specialTokens)
         {
-            if (ids.TryGetValue(token, out int id))
+            if (TryGetId(token, out int id))
             {
                 specials.Add((token, id));
             }
         }
 
         _specials = [.. specials];
-        foreach (var token in ids.Keys)
-        {
-            MaxTokenLength = Math.Max(MaxTokenLength, token.Length);
-        }
     }
 
     /// <summary>The id of <c>[CLS]</c>.</summary>
@@ -48,60 +53,45 @@ internal sealed class WordPieceVocabulary
     /// <summary>The id of <c>[UNK]</c>.</summary>
     public int UnknownTokenId { get; }
 
-    /// <summary>The length in UTF-16 chars of the longest token, <c>##</c> prefix included.</summary>
-    public int MaxTokenLength { get; }
-
-    /// <summary>The number of distinct tokens.</summary>
-    public int Count => _ids.Count;
-
     /// <summary>Parses a <c>vocab.txt</c> file.</summary>
     /// <param name="vocab">The UTF-8 file content.</param>
     /// <returns>The vocabulary.</returns>
     /// <exception cref="ArgumentException">The content is not UTF-8, or lacks <c>[CLS]</c>, <c>[SEP]</c> or <c>[UNK]</c>.</exception>
-    public static WordPieceVocabulary Parse(ReadOnlySpan<byte> vocab)
+    public static WordPieceVocabulary Parse(byte[] vocab)
     {
-        string text;
-        try
+        if (!Utf8.IsValid(vocab))
         {
-            text = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(vocab);
-        }
-        catch (DecoderFallbackException ex)
-        {
-            throw new ArgumentException($"The vocabulary is not valid UTF-8: {ex.Message}", nameof(vocab), ex);
+            throw new ArgumentException("The vocabulary is not valid UTF-8.", nameof(vocab));
         }
 
-        var span = text.AsSpan();
-        if (span.Length > 0 && span[0] == '\uFEFF')
+        var lines = Lines(Encoding.UTF8.GetString(vocab));
+        if (!lines.Contains(UnknownToken))
         {
-            span = span[1..];
+            throw MissingToken(UnknownToken);
         }
 
-        // As BERT's load_vocab: the id is the line number; a repeated token keeps its last id. A final line break
-        // does not start another token.
-        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        var lookup = ids.GetAlternateLookup<ReadOnlySpan<char>>();
-        int id = 0;
-        while (span.Length > 0)
+        // As BERT's load_vocab, a repeated token keeps its last id; the library refuses repeated tokens, so the
+        // earlier lines of such a token are emptied, which keeps every line number (the library skips empty lines).
+        if (RemoveEarlierDuplicates(lines))
         {
-            int end = span.IndexOf('\n');
-            var line = end < 0 ? span : span[..end];
-            if (line.Length > 0 && line[^1] == '\r')
-            {
-                line = line[..^1];
-            }
-
-            lookup[line] = id++;
-            span = end < 0 ? [] : span[(end + 1)..];
+            vocab = Encoding.UTF8.GetBytes(string.Join('\n', lines));
         }
 
-        return new WordPieceVocabulary(ids);
+        using var stream = new MemoryStream(vocab, writable: false);
+        var tokenizer = WordPieceTokenizer.Create(stream, new WordPieceOptions
+        {
+            UnknownToken = UnknownToken,
+            ContinuingSubwordPrefix = "##",
+            MaxInputCharsPerWord = MaxWordChars,
+        });
+        return new WordPieceVocabulary(tokenizer);
     }
 
-    /// <summary>Looks a token up.</summary>
-    /// <param name="token">The token, with its <c>##</c> prefix if it continues a word.</param>
-    /// <param name="id">The token id, when found.</param>
-    /// <returns>Whether the vocabulary holds the token.</returns>
-    public bool TryGetId(ReadOnlySpan<char> token, out int id) => _lookup.TryGetValue(token, out id);
+    /// <summary>Splits one word greedily into the longest vocabulary pieces, as WordPiece.</summary>
+    /// <param name="word">The word: normalized, without white space, at most 100 code points.</param>
+    /// <returns>The piece ids, or the single <c>[UNK]</c> id when some part of the word matches no piece.</returns>
+    public IReadOnlyList<int> EncodeWord(ReadOnlySpan<char> word)
+        => _tokenizer.EncodeToIds(word, considerPreTokenization: false, considerNormalization: false);
 
     /// <summary>Matches a special token such as <c>[CLS]</c> at the start of <paramref name="text"/>.</summary>
     /// <param name="text">Raw text that starts with <c>[</c>.</param>
@@ -125,8 +115,46 @@ internal sealed class WordPieceVocabulary
         return false;
     }
 
-    private static int GetRequired(Dictionary<string, int> ids, string token)
-        => ids.TryGetValue(token, out int id)
-            ? id
-            : throw new ArgumentException($"The vocabulary has no '{token}' token; it is not a BERT WordPiece vocabulary.", "vocab");
+    /// <summary>Looks a whole token up: it is in the vocabulary when WordPiece encodes it as one piece that is not [UNK].</summary>
+    private bool TryGetId(string token, out int id)
+    {
+        var ids = EncodeWord(token);
+        id = ids.Count == 1 ? ids[0] : -1;
+        return id >= 0 && (id != UnknownTokenId || token == UnknownToken);
+    }
+
+    private int GetRequired(string token) => TryGetId(token, out int id) ? id : throw MissingToken(token);
+
+    private static ArgumentException MissingToken(string token)
+        => new($"The vocabulary has no '{token}' token; it is not a BERT WordPiece vocabulary.", "vocab");
+
+    /// <summary>Empties every line whose token a later line repeats; says whether there was any.</summary>
+    private static bool RemoveEarlierDuplicates(List<string> lines)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        bool repeated = false;
+        for (int i = lines.Count - 1; i >= 0; i--)
+        {
+            if (lines[i].Length > 0 && !seen.Add(lines[i]))
+            {
+                lines[i] = string.Empty;
+                repeated = true;
+            }
+        }
+
+        return repeated;
+    }
+
+    /// <summary>The lines as the library's <see cref="StreamReader.ReadLine"/> reads them, after any byte order mark.</summary>
+    private static List<string> Lines(string text)
+    {
+        var lines = new List<string>();
+        using var reader = new StringReader(text.StartsWith('\uFEFF') ? text[1..] : text);
+        while (reader.ReadLine() is { } line)
+        {
+            lines.Add(line);
+        }
+
+        return lines;
+    }
 }
