@@ -1,12 +1,13 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNetInference.Internal.RowMapping;
 
 namespace MLNetInference.Internal;
 
 /// <summary>
 /// A cursor over scored rows. A lead cursor reads the model inputs a window ahead and scores them in
 /// batches; the main cursor moves one row at a time and serves the pass-through columns. Both walk the same
-/// source in the same order.
+/// source in the same order. Column access is the shared <see cref="MappedRowBinding"/>.
 /// </summary>
 internal sealed class BatchScoringCursor : DataViewRowCursor
 {
@@ -14,7 +15,7 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
     private readonly DataViewRowCursor _main;
     private readonly DataViewRowCursor? _lead;
     private readonly ChunkScorer? _scorer;
-    private readonly bool[] _activeOutputs;
+    private readonly MappedRowBinding _columns;
     private int _chunkCount;
     private int _chunkRow = -1;
     private bool _disposed;
@@ -25,11 +26,8 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
         _main = main;
         _lead = lead;
         _scorer = scorer;
-        _activeOutputs = activeOutputs;
-        if (lead is not null)
-        {
-            scorer!.Bind(lead);
-        }
+        _scorer?.Bind(lead!);
+        _columns = new MappedRowBinding(binding.FirstOutputColumn, main, activeOutputs, scorer is null ? null : new ChunkRowComputation(this));
     }
 
     public override DataViewSchema Schema => _binding.OutputSchema;
@@ -40,27 +38,9 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
 
     public override ValueGetter<DataViewRowId> GetIdGetter() => _main.GetIdGetter();
 
-    public override bool IsColumnActive(DataViewSchema.Column column)
-    {
-        var slot = column.Index - _binding.FirstOutputColumn;
-        return slot >= 0 ? _activeOutputs[slot] : _main.IsColumnActive(_main.Schema[column.Index]);
-    }
+    public override bool IsColumnActive(DataViewSchema.Column column) => _columns.IsColumnActive(column);
 
-    public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-    {
-        var slot = column.Index - _binding.FirstOutputColumn;
-        if (slot < 0)
-        {
-            return _main.GetGetter<TValue>(_main.Schema[column.Index]);
-        }
-
-        if (!_activeOutputs[slot] || _scorer is null)
-        {
-            throw new InvalidOperationException($"Column '{column.Name}' was not requested when the cursor was opened.");
-        }
-
-        return OutputGetters.Create<TValue>(_scorer, slot, _binding.OutputTypes[slot], () => _chunkRow, column.Name);
-    }
+    public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => _columns.GetGetter<TValue>(column);
 
     public override bool MoveNext()
     {
@@ -98,5 +78,23 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
         }
 
         base.Dispose(disposing);
+    }
+
+    /// <summary>Serves the current row of the scored chunk; scoring happens in <see cref="MoveNext"/>, a window at a time.</summary>
+    private sealed class ChunkRowComputation : IRowComputation
+    {
+        private readonly BatchScoringCursor _cursor;
+
+        public ChunkRowComputation(BatchScoringCursor cursor)
+        {
+            _cursor = cursor;
+        }
+
+        public void Compute()
+        {
+        }
+
+        public Delegate GetGetter(int outputIndex)
+            => OutputGetters.Create(_cursor._scorer!, outputIndex, _cursor._binding.OutputTypes[outputIndex], () => _cursor._chunkRow, _cursor._binding.OutputSchema[_cursor._binding.FirstOutputColumn + outputIndex].Name);
     }
 }

@@ -20,6 +20,7 @@ internal sealed class ChunkScorer : IDisposable
     private readonly int[] _keys;
     private readonly int[] _order;
     private readonly int[] _resultRow;
+    private readonly long[] _positions;
     private readonly int _lengthInput;
     private BatchResult? _result;
 
@@ -35,6 +36,7 @@ internal sealed class ChunkScorer : IDisposable
         _keys = new int[_window];
         _order = new int[_window];
         _resultRow = new int[_window];
+        _positions = new long[_window];
         _lengthInput = FirstVariableInput(runner);
     }
 
@@ -117,14 +119,21 @@ internal sealed class ChunkScorer : IDisposable
             row[i] = _readers[i].Append();
         }
 
+        _positions[index] = position;
+    }
+
+    /// <summary>Runs rows through the runner, which validates them; a bad row's error names its column and data position.</summary>
+    private BatchResult Run(RowTensor[] rows, int count, bool sorted)
+    {
         try
         {
-            _runner.Validate(row);
+            return _runner.Run(rows.AsSpan(0, count * _inputCount));
         }
-        catch (InvalidInputException ex)
+        catch (InvalidInputException ex) when (ex.RowIndex >= 0)
         {
+            var chunkRow = sorted ? _order[ex.RowIndex] : ex.RowIndex;
             var column = _binding.InputSchema[_binding.InputColumnIndices[_runner.IndexOfInput(ex.InputName)]].Name;
-            throw new InvalidInputException(column, $"Row {position}, column '{column}': {ex.Message}");
+            throw new InvalidInputException(column, $"Row {_positions[chunkRow]}, column '{column}': {ex.Message}");
         }
     }
 
@@ -138,7 +147,7 @@ internal sealed class ChunkScorer : IDisposable
                 _resultRow[r] = r;
             }
 
-            _result = _runner.Run(_rows.AsSpan(0, count * _inputCount));
+            _result = Run(_rows, count, sorted: false);
             return;
         }
 
@@ -157,7 +166,7 @@ internal sealed class ChunkScorer : IDisposable
             _resultRow[original] = s;
         }
 
-        _result = _runner.Run(_sorted.AsSpan(0, count * _inputCount));
+        _result = Run(_sorted, count, sorted: true);
     }
 
     private static int FirstVariableInput(BatchRunner runner)

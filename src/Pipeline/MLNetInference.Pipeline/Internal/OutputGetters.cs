@@ -6,9 +6,9 @@ namespace MLNetInference.Internal;
 /// <summary>Makes the typed ML.NET getters of scored output columns.</summary>
 internal static class OutputGetters
 {
-    public static ValueGetter<TValue> Create<TValue>(ChunkScorer scorer, int slot, DataViewType type, Func<int> currentRow, string columnName)
+    public static Delegate Create(ChunkScorer scorer, int slot, DataViewType type, Func<int> currentRow, string columnName)
     {
-        Delegate getter = type switch
+        return type switch
         {
             VectorDataViewType { ItemType.RawType: var t } when t == typeof(float) => Vector<float>(scorer, slot, currentRow),
             VectorDataViewType { ItemType.RawType: var t } when t == typeof(long) => Vector<long>(scorer, slot, currentRow),
@@ -23,9 +23,6 @@ internal static class OutputGetters
             _ when type.RawType == typeof(double) => Scalar<double>(scorer, slot, currentRow),
             _ => throw new NotSupportedException($"Column '{columnName}' has type {type}, which the scorer cannot produce."),
         };
-
-        return getter as ValueGetter<TValue>
-            ?? throw new InvalidOperationException($"Column '{columnName}' has type {type}; it cannot be read as {typeof(TValue).Name}.");
     }
 
     private static ValueGetter<VBuffer<T>> Vector<T>(ChunkScorer scorer, int slot, Func<int> currentRow)

@@ -45,11 +45,7 @@ public sealed class MeanPoolingTransformer : ITransformer, IPersistableTransform
     /// <returns>The input columns plus the output vector of the hidden size.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="inputSchema"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type, or the hidden size is unknown.</exception>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        return MappedSchema.Create(inputSchema, new Mapper(this, inputSchema).OutputColumns);
-    }
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => MappedTransforms.OutputSchema(inputSchema, Bind);
 
     /// <summary>Returns a lazy view that pools <paramref name="input"/> as it is read.</summary>
     /// <param name="input">The input data.</param>
@@ -57,22 +53,14 @@ public sealed class MeanPoolingTransformer : ITransformer, IPersistableTransform
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type, or the hidden size is unknown.</exception>
     /// <remarks>Reading a row whose lengths do not fit together throws <see cref="PoolingInputException"/>.</remarks>
-    public IDataView Transform(IDataView input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        return new MappedDataView(input, new Mapper(this, input.Schema));
-    }
+    public IDataView Transform(IDataView input) => MappedTransforms.Transform(input, Bind);
 
     /// <summary>Returns the row-to-row mapper used by prediction engines and transformer chains.</summary>
     /// <param name="inputSchema">The input schema.</param>
     /// <returns>The mapper.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="inputSchema"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type, or the hidden size is unknown.</exception>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        return new MappedRowToRowMapper(new Mapper(this, inputSchema));
-    }
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => MappedTransforms.RowToRowMapper(inputSchema, Bind);
 
     /// <summary>Saves an equivalent stock <c>CustomMapping</c> stage, so that stock <c>mlContext.Model.Save</c> succeeds.</summary>
     /// <param name="ctx">The save context.</param>
@@ -155,6 +143,8 @@ public sealed class MeanPoolingTransformer : ITransformer, IPersistableTransform
     }
 
     /// <summary>Binds the transformer to one input schema.</summary>
+    private Mapper Bind(DataViewSchema inputSchema) => new(this, inputSchema);
+
     private sealed class Mapper : IRowMapper
     {
         private readonly MeanPoolingTransformer _parent;

@@ -39,11 +39,9 @@ public sealed class BatchResult : IDisposable
     /// <returns>The row's dimensions.</returns>
     public int[] GetRowShape(int output, int row)
     {
-        var (segment, local) = Locate(row);
-        var full = segment.Shapes[output];
+        var full = Locate(row).Segment.Shapes[output];
         var shape = new int[full.Length - 1];
         FillRowExtents(output, row, full, shape);
-        _ = local;
         return shape;
     }
 
@@ -198,7 +196,16 @@ public sealed class BatchResult : IDisposable
             }
         }
 
-        _segments.Add(new Segment(firstRow, count, outputs, shapes));
+        var padded = new int[_keyCount];
+        for (var r = firstRow; r < firstRow + count; r++)
+        {
+            for (var k = 0; k < _keyCount; k++)
+            {
+                padded[k] = Math.Max(padded[k], _lengths[(r * _keyCount) + k]);
+            }
+        }
+
+        _segments.Add(new Segment(firstRow, count, outputs, shapes, padded));
     }
 
     private void FillRowExtents(int output, int row, long[] full, Span<int> extents)
@@ -211,7 +218,7 @@ public sealed class BatchResult : IDisposable
             if (key >= 0)
             {
                 var rowLength = _lengths[(row * _keyCount) + key];
-                if (plan.AxisIsAmbiguous[a] && size != PaddedLength(row, key))
+                if (plan.AxisIsAmbiguous[a] && size != Locate(row).Segment.PaddedLengths[key])
                 {
                     rowLength = size;
                 }
@@ -221,18 +228,6 @@ public sealed class BatchResult : IDisposable
 
             extents[a] = size;
         }
-    }
-
-    private int PaddedLength(int row, int key)
-    {
-        var (segment, _) = Locate(row);
-        var max = 0;
-        for (var r = segment.FirstRow; r < segment.FirstRow + segment.Count; r++)
-        {
-            max = Math.Max(max, _lengths[(r * _keyCount) + key]);
-        }
-
-        return max;
     }
 
     private (Segment Segment, int Local) Locate(int row)
@@ -268,5 +263,5 @@ public sealed class BatchResult : IDisposable
         }
     }
 
-    private sealed record Segment(int FirstRow, int Count, IDisposableReadOnlyCollection<OrtValue> Outputs, long[][] Shapes);
+    private sealed record Segment(int FirstRow, int Count, IDisposableReadOnlyCollection<OrtValue> Outputs, long[][] Shapes, int[] PaddedLengths);
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetInference.Internal;
+using MLNetInference.Internal.RowMapping;
 using MLNetInference.Runtime;
 using MLNetInference.Serialization;
 
@@ -110,7 +111,7 @@ public sealed class OnnxBatchScoringTransformer : ITransformer, IPersistableTran
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        return new Mapper(Bind(inputSchema), _runner);
+        return new MappedRowToRowMapper(new ScoringRowMapper(Bind(inputSchema), _runner));
     }
 
     /// <summary>
@@ -233,65 +234,5 @@ public sealed class OnnxBatchScoringTransformer : ITransformer, IPersistableTran
         public string ExecutionProvider { get; set; } = "Cpu";
 
         public int DeviceId { get; set; }
-    }
-
-    private sealed class Mapper : IRowToRowMapper
-    {
-        private readonly ScoringBinding _binding;
-        private readonly BatchRunner _runner;
-
-        public Mapper(ScoringBinding binding, BatchRunner runner)
-        {
-            _binding = binding;
-            _runner = runner;
-        }
-
-        public DataViewSchema InputSchema => _binding.InputSchema;
-
-        public DataViewSchema OutputSchema => _binding.OutputSchema;
-
-        public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
-        {
-            var result = new List<DataViewSchema.Column>();
-            var needsModel = false;
-            foreach (var column in dependingColumns)
-            {
-                if (column.Index >= _binding.FirstOutputColumn)
-                {
-                    needsModel = true;
-                }
-                else
-                {
-                    result.Add(InputSchema[column.Index]);
-                }
-            }
-
-            if (needsModel)
-            {
-                foreach (var index in _binding.InputColumnIndices)
-                {
-                    result.Add(InputSchema[index]);
-                }
-            }
-
-            return result;
-        }
-
-        public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns)
-        {
-            ArgumentNullException.ThrowIfNull(input);
-            ArgumentNullException.ThrowIfNull(activeColumns);
-            var active = new bool[_binding.OutputIndices.Length];
-            foreach (var column in activeColumns)
-            {
-                var slot = column.Index - _binding.FirstOutputColumn;
-                if (slot >= 0)
-                {
-                    active[slot] = true;
-                }
-            }
-
-            return new SingleScoredRow(_binding, _runner, input, active);
-        }
     }
 }

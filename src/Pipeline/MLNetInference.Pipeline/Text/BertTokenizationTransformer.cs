@@ -49,11 +49,7 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
     /// <returns>The input columns plus the three variable-length Int64 vector columns.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="inputSchema"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing or is not text.</exception>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        return MappedSchema.Create(inputSchema, new Mapper(this, inputSchema).OutputColumns);
-    }
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => MappedTransforms.OutputSchema(inputSchema, Bind);
 
     /// <summary>Returns a lazy view that tokenizes <paramref name="input"/> as it is read.</summary>
     /// <param name="input">The input data.</param>
@@ -61,22 +57,14 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing or is not text.</exception>
     /// <remarks>Reading a row throws <see cref="TextInputException"/> for empty text, and for too-long text when overflow throws.</remarks>
-    public IDataView Transform(IDataView input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        return new MappedDataView(input, new Mapper(this, input.Schema));
-    }
+    public IDataView Transform(IDataView input) => MappedTransforms.Transform(input, Bind);
 
     /// <summary>Returns the row-to-row mapper used by prediction engines and transformer chains.</summary>
     /// <param name="inputSchema">The input schema.</param>
     /// <returns>The mapper.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="inputSchema"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing or is not text.</exception>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        return new MappedRowToRowMapper(new Mapper(this, inputSchema));
-    }
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => MappedTransforms.RowToRowMapper(inputSchema, Bind);
 
     /// <summary>Saves an equivalent stock <c>CustomMapping</c> stage, so that stock <c>mlContext.Model.Save</c> succeeds.</summary>
     /// <param name="ctx">The save context.</param>
@@ -173,6 +161,8 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
     }
 
     /// <summary>Binds the transformer to one input schema.</summary>
+    private Mapper Bind(DataViewSchema inputSchema) => new(this, inputSchema);
+
     private sealed class Mapper : IRowMapper
     {
         private readonly BertTokenizationTransformer _parent;

@@ -20,15 +20,22 @@ internal sealed class MappedRowBinding
     /// <param name="input">The input row or cursor, with the mapper's dependencies active when any output is.</param>
     /// <param name="activeOutputs">One flag per output column.</param>
     public MappedRowBinding(IRowMapper mapper, DataViewRow input, bool[] activeOutputs)
+        : this(mapper.InputSchema.Count, input, activeOutputs, Array.IndexOf(activeOutputs, true) >= 0 ? mapper.CreateComputation(input) : null)
+    {
+    }
+
+    /// <summary>Binds a ready computation to one input row source (for sources that compute outside the binding, such as a batched cursor).</summary>
+    /// <param name="inputCount">The number of input columns; output columns follow them.</param>
+    /// <param name="input">The input row or cursor that serves the input columns.</param>
+    /// <param name="activeOutputs">One flag per output column.</param>
+    /// <param name="computation">The outputs' getters, or <see langword="null"/> when no output is active.</param>
+    public MappedRowBinding(int inputCount, DataViewRow input, bool[] activeOutputs, IRowComputation? computation)
     {
         _input = input;
         _activeOutputs = activeOutputs;
-        _inputCount = mapper.InputSchema.Count;
+        _inputCount = inputCount;
         _wrappedGetters = new Delegate?[activeOutputs.Length];
-        if (Array.IndexOf(activeOutputs, true) >= 0)
-        {
-            _computation = mapper.CreateComputation(input);
-        }
+        _computation = computation;
     }
 
     /// <summary>Whether <paramref name="column"/> of the mapped schema is active.</summary>
