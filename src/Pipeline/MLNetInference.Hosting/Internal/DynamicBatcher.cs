@@ -1,0 +1,515 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MLNetInference.Serving.Internal;
+
+/// <summary>
+/// Cross-request dynamic batching for one model: a bounded queue with a single reader (the dispatcher), which
+/// forms a batch when one is full or its oldest request has waited the maximum delay, and only when a worker is
+/// free; the batch runs on that worker on the thread pool.
+/// </summary>
+/// <remarks>
+/// <para>A cancelled or timed-out request that is still queued is withdrawn and never runs. A failing batch is split
+/// in halves and retried, so only the request at fault fails. Workers belong to an <see cref="ExecutorSet{TRequest, TResult}"/>;
+/// <see cref="SwapExecutors"/> retires the old set, whose sessions are disposed when its last batch finishes.</para>
+/// </remarks>
+internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposable
+{
+    private readonly string _modelName;
+    private readonly DynamicBatchingOptions _options;
+    private readonly Func<TRequest, int> _length;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Channel<PendingRequest<TRequest, TResult>> _queue;
+    private readonly Channel<Worker> _idle;
+    private readonly List<PendingRequest<TRequest, TResult>> _pending = [];
+    private readonly KeyValuePair<string, object?> _tag;
+    private readonly Task _dispatcher;
+    private readonly CancellationTokenSource _abort = new();
+    private readonly object _inFlightLock = new();
+    private readonly HashSet<Task> _inFlight = [];
+    private ExecutorSet<TRequest, TResult>? _current;
+    private int _queued;
+    private int _stopping;
+
+    public DynamicBatcher(
+        string modelName,
+        DynamicBatchingOptions options,
+        Func<TRequest, int> length,
+        ILogger? logger = null,
+        TimeProvider? timeProvider = null)
+    {
+        _modelName = modelName;
+        _options = options;
+        _length = length;
+        _logger = logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+        _tag = new KeyValuePair<string, object?>("model", modelName);
+        _queue = Channel.CreateBounded<PendingRequest<TRequest, TResult>>(new BoundedChannelOptions(options.MaxQueueLength * 2)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            AllowSynchronousContinuations = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _idle = Channel.CreateUnbounded<Worker>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+        _dispatcher = Task.Run(DispatchLoopAsync);
+    }
+
+    /// <summary>Gets the number of requests waiting (queued, not yet dispatched).</summary>
+    public int QueueLength => Volatile.Read(ref _queued);
+
+    /// <summary>Gets the current worker set, or <see langword="null"/> before the first is installed.</summary>
+    public ExecutorSet<TRequest, TResult>? CurrentExecutors => Volatile.Read(ref _current);
+
+    /// <summary>Installs a new worker set and retires the previous one (hot reload).</summary>
+    public void SwapExecutors(ExecutorSet<TRequest, TResult> executors)
+    {
+        var previous = Interlocked.Exchange(ref _current, executors);
+        previous?.Retire();
+        foreach (var executor in executors.Executors)
+        {
+            _idle.Writer.TryWrite(new Worker(executor, executors));
+        }
+    }
+
+    /// <summary>Queues a request; the task completes with its result, or fails with a typed exception.</summary>
+    /// <exception cref="QueueFullException">The queue is full (thrown synchronously).</exception>
+    /// <exception cref="ModelUnavailableException">The batcher is stopping.</exception>
+    public Task<TResult> EnqueueAsync(TRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _stopping) != 0)
+        {
+            PoolMetrics.Rejections.Add(1, _tag, new("reason", "unavailable"));
+            throw new ModelUnavailableException(_modelName, $"Model '{_modelName}' is shutting down and takes no new requests.");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // The count of waiting requests is the limit: the channel also holds withdrawn requests until the dispatcher drains them.
+        if (Interlocked.Increment(ref _queued) > _options.MaxQueueLength)
+        {
+            Interlocked.Decrement(ref _queued);
+            PoolMetrics.Rejections.Add(1, _tag, new("reason", "queue_full"));
+            throw new QueueFullException(_modelName, $"The queue of model '{_modelName}' is full ({_options.MaxQueueLength} requests waiting). Retry later, add workers, or raise MaxQueueLength.");
+        }
+
+        var pending = new PendingRequest<TRequest, TResult>(request, _length(request), _time.GetTimestamp());
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            Interlocked.Decrement(ref _queued);
+            if (Volatile.Read(ref _stopping) != 0)
+            {
+                throw new ModelUnavailableException(_modelName, $"Model '{_modelName}' is shutting down and takes no new requests.");
+            }
+
+            PoolMetrics.Rejections.Add(1, _tag, new("reason", "queue_full"));
+            throw new QueueFullException(_modelName, $"The queue of model '{_modelName}' is full ({_options.MaxQueueLength} requests, withdrawn ones not yet drained). Retry later.");
+        }
+
+        PoolMetrics.QueueLength.Add(1, _tag);
+        if (cancellationToken.CanBeCanceled)
+        {
+            pending.CancellationRegistration = cancellationToken.UnsafeRegister(
+                static (state, token) => ((DynamicBatcher<TRequest, TResult>)((object[])state!)[0]).OnCancelled((PendingRequest<TRequest, TResult>)((object[])state!)[1], token),
+                new object[] { this, pending });
+        }
+
+        if (timeout != Timeout.InfiniteTimeSpan)
+        {
+            var source = new CancellationTokenSource(timeout, _time);
+            pending.TimeoutSource = source;
+            pending.TimeoutRegistration = source.Token.UnsafeRegister(
+                static state => ((DynamicBatcher<TRequest, TResult>)((object[])state!)[0]).OnTimedOut((PendingRequest<TRequest, TResult>)((object[])state!)[1]),
+                new object[] { this, pending });
+        }
+
+        return pending.Completion.Task;
+    }
+
+    /// <summary>Stops taking requests, drains the queue within the shutdown timeout, then fails what is left.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _stopping, 1) != 0)
+        {
+            await _dispatcher.ConfigureAwait(false);
+            return;
+        }
+
+        _queue.Writer.TryComplete();
+        using var timeout = new CancellationTokenSource(_options.ShutdownTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        try
+        {
+            await _dispatcher.WaitAsync(linked.Token).ConfigureAwait(false);
+            Task[] running;
+            lock (_inFlightLock)
+            {
+                running = [.. _inFlight];
+            }
+
+            await Task.WhenAll(running).WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            LogShutdownTimedOut(_logger, _modelName, _options.ShutdownTimeout);
+        }
+
+        _abort.Cancel();
+        FailRemaining();
+        _idle.Writer.TryComplete();
+        while (_idle.Reader.TryRead(out var worker))
+        {
+            worker.Set.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _abort.Dispose();
+    }
+
+    private async Task DispatchLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                var worker = await NextLiveWorkerAsync().ConfigureAwait(false);
+                if (worker is null)
+                {
+                    return;
+                }
+
+                var batch = await NextBatchAsync().ConfigureAwait(false);
+                if (batch is null)
+                {
+                    ReturnWorker(worker.Value);
+                    return;
+                }
+
+                var task = Task.Run(() => RunBatch(worker.Value, batch));
+                lock (_inFlightLock)
+                {
+                    _inFlight.Add(task);
+                }
+
+                _ = task.ContinueWith(
+                    static (t, state) =>
+                    {
+                        var self = (DynamicBatcher<TRequest, TResult>)state!;
+                        lock (self._inFlightLock)
+                        {
+                            self._inFlight.Remove(t);
+                        }
+                    },
+                    this,
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+            }
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            // Shutdown gave up waiting; FailRemaining completes what is left.
+        }
+        catch (Exception ex)
+        {
+            LogDispatcherFailed(_logger, ex, _modelName);
+            FailRemaining();
+        }
+    }
+
+    private async Task<Worker?> NextLiveWorkerAsync()
+    {
+        while (true)
+        {
+            Worker worker;
+            try
+            {
+                worker = await _idle.Reader.ReadAsync(_abort.Token).ConfigureAwait(false);
+            }
+            catch (ChannelClosedException)
+            {
+                return null;
+            }
+
+            if (!worker.Set.IsRetired)
+            {
+                return worker;
+            }
+
+            // A retired worker leaves service as soon as it is idle.
+            worker.Set.Release();
+        }
+    }
+
+    /// <summary>Waits for requests and returns the next batch, or null when the queue is completed and empty.</summary>
+    private async Task<List<PendingRequest<TRequest, TResult>>?> NextBatchAsync()
+    {
+        while (true)
+        {
+            Drain();
+            if (_pending.Count == 0)
+            {
+                if (!await _queue.Reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
+                {
+                    Drain();
+                    if (_pending.Count == 0)
+                    {
+                        return null;
+                    }
+                }
+
+                continue;
+            }
+
+            // Wait for the batch to fill, up to the oldest request's deadline.
+            while (_pending.Count < _options.MaxBatchSize)
+            {
+                var waited = _time.GetElapsedTime(_pending[0].EnqueuedTimestamp);
+                var remaining = _options.MaxQueueDelay - waited;
+                if (remaining <= TimeSpan.Zero)
+                {
+                    break;
+                }
+
+                var arrival = _queue.Reader.WaitToReadAsync(_abort.Token).AsTask();
+                var delay = Task.Delay(remaining, _time, _abort.Token);
+                var first = await Task.WhenAny(arrival, delay).ConfigureAwait(false);
+                if (first == arrival && !await arrival.ConfigureAwait(false))
+                {
+                    break; // completed: dispatch what we have
+                }
+
+                Drain();
+                if (_pending.Count == 0)
+                {
+                    break;
+                }
+            }
+
+            var batch = TakeBatch();
+            if (batch.Count > 0)
+            {
+                return batch;
+            }
+        }
+    }
+
+    private void Drain()
+    {
+        while (_queue.Reader.TryRead(out var pending))
+        {
+            _pending.Add(pending);
+        }
+
+        // Withdrawn (cancelled or timed-out) requests leave the pending list here.
+        _pending.RemoveAll(static p => !p.IsQueued);
+    }
+
+    private List<PendingRequest<TRequest, TResult>> TakeBatch()
+    {
+        var count = Math.Min(_options.MaxBatchSize, _pending.Count);
+        int start = 0;
+        List<PendingRequest<TRequest, TResult>> chosen;
+        if (!_options.GroupByLength || count == _pending.Count)
+        {
+            chosen = _pending.GetRange(0, count);
+            _pending.RemoveRange(0, count);
+        }
+        else
+        {
+            // The oldest request always goes; the rest are those closest to it in length, so the batch pads little.
+            var order = new int[_pending.Count];
+            for (var i = 0; i < order.Length; i++)
+            {
+                order[i] = i;
+            }
+
+            Array.Sort(order, (a, b) => _pending[a].Length != _pending[b].Length ? _pending[a].Length.CompareTo(_pending[b].Length) : a.CompareTo(b));
+            var oldest = Array.IndexOf(order, 0);
+            var bestSpread = int.MaxValue;
+            for (var s = Math.Max(0, oldest - count + 1); s <= Math.Min(oldest, order.Length - count); s++)
+            {
+                var spread = _pending[order[s + count - 1]].Length - _pending[order[s]].Length;
+                if (spread < bestSpread)
+                {
+                    bestSpread = spread;
+                    start = s;
+                }
+            }
+
+            var take = new bool[_pending.Count];
+            for (var i = start; i < start + count; i++)
+            {
+                take[order[i]] = true;
+            }
+
+            chosen = new List<PendingRequest<TRequest, TResult>>(count);
+            var kept = new List<PendingRequest<TRequest, TResult>>(_pending.Count - count);
+            for (var i = 0; i < _pending.Count; i++)
+            {
+                (take[i] ? chosen : kept).Add(_pending[i]);
+            }
+
+            _pending.Clear();
+            _pending.AddRange(kept);
+        }
+
+        // Claim each request; one cancelled in the meantime is dropped.
+        chosen.RemoveAll(p => !TryClaim(p));
+        return chosen;
+    }
+
+    private bool TryClaim(PendingRequest<TRequest, TResult> pending)
+    {
+        if (!pending.TryDispatch())
+        {
+            return false;
+        }
+
+        Interlocked.Decrement(ref _queued);
+        PoolMetrics.QueueLength.Add(-1, _tag);
+        PoolMetrics.QueueWait.Record(_time.GetElapsedTime(pending.EnqueuedTimestamp).TotalMilliseconds, _tag);
+        return true;
+    }
+
+    private void RunBatch(Worker worker, List<PendingRequest<TRequest, TResult>> batch)
+    {
+        try
+        {
+            PoolMetrics.BatchSize.Record(batch.Count, _tag);
+            var requests = new TRequest[batch.Count];
+            for (var i = 0; i < requests.Length; i++)
+            {
+                requests[i] = batch[i].Request;
+            }
+
+            var results = new TResult[batch.Count];
+            RunIsolated(worker.Executor, requests, results, batch, 0, batch.Count);
+        }
+        finally
+        {
+            ReturnWorker(worker);
+        }
+    }
+
+    /// <summary>Runs a slice of a batch; when it fails, splits it in halves until the failing request is alone.</summary>
+    private void RunIsolated(IBatchExecutor<TRequest, TResult> executor, TRequest[] requests, TResult[] results, List<PendingRequest<TRequest, TResult>> batch, int start, int count)
+    {
+        var started = _time.GetTimestamp();
+        try
+        {
+            executor.Execute(requests.AsSpan(start, count), results.AsSpan(start, count));
+        }
+        catch (Exception ex) when (count > 1)
+        {
+            LogBatchSplit(_logger, _modelName, count, ex.Message);
+            var half = count / 2;
+            RunIsolated(executor, requests, results, batch, start, half);
+            RunIsolated(executor, requests, results, batch, start + half, count - half);
+            return;
+        }
+        catch (Exception ex)
+        {
+            PoolMetrics.Failures.Add(1, _tag, new("reason", "error"));
+            Complete(batch[start], static (p, e) => p.Completion.TrySetException(e), ex);
+            return;
+        }
+        finally
+        {
+            PoolMetrics.InferenceTime.Record(_time.GetElapsedTime(started).TotalMilliseconds, _tag);
+        }
+
+        for (var i = start; i < start + count; i++)
+        {
+            Complete(batch[i], static (p, r) => p.Completion.TrySetResult(r), results[i]);
+        }
+    }
+
+    private static void Complete<TState>(PendingRequest<TRequest, TResult> pending, Action<PendingRequest<TRequest, TResult>, TState> complete, TState state)
+    {
+        pending.ReleaseTimers();
+        complete(pending, state);
+    }
+
+    private void ReturnWorker(Worker worker)
+    {
+        if (worker.Set.IsRetired || !_idle.Writer.TryWrite(worker))
+        {
+            worker.Set.Release();
+        }
+    }
+
+    private void OnCancelled(PendingRequest<TRequest, TResult> pending, CancellationToken token)
+    {
+        if (pending.TryWithdraw())
+        {
+            Interlocked.Decrement(ref _queued);
+            PoolMetrics.QueueLength.Add(-1, _tag);
+        }
+
+        // A dispatched request still runs, but its caller stops waiting.
+        if (pending.Completion.TrySetCanceled(token))
+        {
+            PoolMetrics.Failures.Add(1, _tag, new("reason", "cancelled"));
+        }
+
+        pending.ReleaseTimers();
+    }
+
+    private void OnTimedOut(PendingRequest<TRequest, TResult> pending)
+    {
+        var wasQueued = pending.TryWithdraw();
+        if (wasQueued)
+        {
+            Interlocked.Decrement(ref _queued);
+            PoolMetrics.QueueLength.Add(-1, _tag);
+        }
+
+        var where = wasQueued ? "while queued" : "while running";
+        if (pending.Completion.TrySetException(new PredictionTimeoutException(_modelName, $"The request to model '{_modelName}' did not complete within its timeout ({where}).")))
+        {
+            PoolMetrics.Failures.Add(1, _tag, new("reason", "timeout"));
+        }
+
+        pending.ReleaseTimers();
+    }
+
+    private void FailRemaining()
+    {
+        while (_queue.Reader.TryRead(out var pending))
+        {
+            _pending.Add(pending);
+        }
+
+        foreach (var pending in _pending)
+        {
+            if (pending.TryWithdraw())
+            {
+                Interlocked.Decrement(ref _queued);
+                PoolMetrics.QueueLength.Add(-1, _tag);
+                PoolMetrics.Failures.Add(1, _tag, new("reason", "shutdown"));
+                pending.Completion.TrySetException(new ModelUnavailableException(_modelName, $"Model '{_modelName}' shut down before the request ran."));
+                pending.ReleaseTimers();
+            }
+        }
+
+        _pending.Clear();
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "A batch of {Count} requests to model '{ModelName}' failed ({Reason}); splitting it to isolate the failing request.")]
+    private static partial void LogBatchSplit(ILogger logger, string modelName, int count, string reason);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Model '{ModelName}' did not drain within {Timeout}; failing the requests left.")]
+    private static partial void LogShutdownTimedOut(ILogger logger, string modelName, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "The dispatcher of model '{ModelName}' failed.")]
+    private static partial void LogDispatcherFailed(ILogger logger, Exception exception, string modelName);
+
+    private readonly record struct Worker(IBatchExecutor<TRequest, TResult> Executor, ExecutorSet<TRequest, TResult> Set);
+}

@@ -1,0 +1,18 @@
+namespace MLNetInference.Serving;
+
+/// <summary>Thrown when a request did not complete within its timeout.</summary>
+public sealed class PredictionTimeoutException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="modelName">The model the request was for.</param>
+    /// <param name="message">What happened and what to do.</param>
+    /// <param name="innerException">The underlying error, if any.</param>
+    public PredictionTimeoutException(string modelName, string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        ModelName = modelName;
+    }
+
+    /// <summary>Gets the model the request was for.</summary>
+    public string ModelName { get; }
+}
