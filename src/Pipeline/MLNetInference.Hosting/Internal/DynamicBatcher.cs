@@ -23,7 +23,9 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly Channel<PendingRequest<TRequest, TResult>> _queue;
-    private readonly Channel<Worker> _idle;
+    private readonly object _idleLock = new();
+    private readonly Queue<Worker> _idle = new();
+    private readonly SemaphoreSlim _idleSignal = new(0);
     private readonly List<PendingRequest<TRequest, TResult>> _pending = [];
     private readonly KeyValuePair<string, object?> _tag;
     private readonly Task _dispatcher;
@@ -54,7 +56,6 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
             AllowSynchronousContinuations = false,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _idle = Channel.CreateUnbounded<Worker>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
         _dispatcher = Task.Run(DispatchLoopAsync);
     }
 
@@ -71,7 +72,24 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
         previous?.Retire();
         foreach (var executor in executors.Executors)
         {
-            _idle.Writer.TryWrite(new Worker(executor, executors));
+            ReturnWorker(new Worker(executor, executors));
+        }
+
+        // Idle workers of the retired set leave service now; busy ones when their batch ends.
+        lock (_idleLock)
+        {
+            for (var n = _idle.Count; n > 0; n--)
+            {
+                var worker = _idle.Dequeue();
+                if (worker.Set.IsRetired)
+                {
+                    worker.Set.Release();
+                }
+                else
+                {
+                    _idle.Enqueue(worker);
+                }
+            }
         }
     }
 
@@ -139,6 +157,12 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
         }
 
         _queue.Writer.TryComplete();
+        if (Volatile.Read(ref _current) is null)
+        {
+            // No worker was ever installed (the model never loaded): nothing can drain.
+            _abort.Cancel();
+        }
+
         using var timeout = new CancellationTokenSource(_options.ShutdownTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
@@ -159,10 +183,12 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
 
         _abort.Cancel();
         FailRemaining();
-        _idle.Writer.TryComplete();
-        while (_idle.Reader.TryRead(out var worker))
+        lock (_idleLock)
         {
-            worker.Set.Release();
+            while (_idle.Count > 0)
+            {
+                _idle.Dequeue().Set.Release();
+            }
         }
     }
 
@@ -170,6 +196,7 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
     {
         await StopAsync().ConfigureAwait(false);
         _abort.Dispose();
+        _idleSignal.Dispose();
     }
 
     private async Task DispatchLoopAsync()
@@ -189,6 +216,18 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
                 {
                     ReturnWorker(worker.Value);
                     return;
+                }
+
+                if (worker.Value.Set.IsRetired)
+                {
+                    // The model was reloaded while this worker waited for requests: run on the new version.
+                    worker.Value.Set.Release();
+                    worker = await NextLiveWorkerAsync().ConfigureAwait(false);
+                    if (worker is null)
+                    {
+                        FailBatch(batch);
+                        return;
+                    }
                 }
 
                 var task = Task.Run(() => RunBatch(worker.Value, batch));
@@ -227,14 +266,16 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
     {
         while (true)
         {
+            await _idleSignal.WaitAsync(_abort.Token).ConfigureAwait(false);
             Worker worker;
-            try
+            lock (_idleLock)
             {
-                worker = await _idle.Reader.ReadAsync(_abort.Token).ConfigureAwait(false);
-            }
-            catch (ChannelClosedException)
-            {
-                return null;
+                if (_idle.Count == 0)
+                {
+                    continue; // a retired worker was swept out after it was signalled
+                }
+
+                worker = _idle.Dequeue();
             }
 
             if (!worker.Set.IsRetired)
@@ -439,9 +480,25 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
 
     private void ReturnWorker(Worker worker)
     {
-        if (worker.Set.IsRetired || !_idle.Writer.TryWrite(worker))
+        lock (_idleLock)
         {
-            worker.Set.Release();
+            if (!worker.Set.IsRetired && !_abort.IsCancellationRequested)
+            {
+                _idle.Enqueue(worker);
+                _idleSignal.Release();
+                return;
+            }
+        }
+
+        worker.Set.Release();
+    }
+
+    private void FailBatch(List<PendingRequest<TRequest, TResult>> batch)
+    {
+        foreach (var pending in batch)
+        {
+            PoolMetrics.Failures.Add(1, _tag, new("reason", "shutdown"));
+            Complete(pending, static (p, name) => p.Completion.TrySetException(new ModelUnavailableException(name, $"Model '{name}' shut down before the request ran.")), _modelName);
         }
     }
 

@@ -26,6 +26,9 @@ internal sealed class ExecutorSet<TRequest, TResult>
 
     public IReadOnlyList<IBatchExecutor<TRequest, TResult>> Executors { get; }
 
+    /// <summary>What the set disposes when it leaves service.</summary>
+    public IDisposable? Owner => _owner;
+
     public string Description { get; }
 
     public bool IsRetired => Volatile.Read(ref _retired) != 0;

@@ -8,6 +8,7 @@ namespace MLNetInference.Runtime;
 /// </summary>
 public sealed class OnnxModelSession : IDisposable
 {
+    private static int s_live;
     private int _disposed;
 
     internal OnnxModelSession(
@@ -27,7 +28,11 @@ public sealed class OnnxModelSession : IDisposable
         BatchSupportReason = batchSupportReason;
         Options = options;
         Metadata = ModelMetadata.FromSession(session);
+        Interlocked.Increment(ref s_live);
     }
+
+    /// <summary>Gets the number of sessions created by this process and not yet disposed (a leak check for reloads).</summary>
+    public static int LiveCount => Volatile.Read(ref s_live);
 
     /// <summary>Gets the underlying ONNX Runtime session. It is safe for concurrent <c>Run</c> calls.</summary>
     public InferenceSession Session { get; }
@@ -62,6 +67,7 @@ public sealed class OnnxModelSession : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             Session.Dispose();
+            Interlocked.Decrement(ref s_live);
         }
     }
 }

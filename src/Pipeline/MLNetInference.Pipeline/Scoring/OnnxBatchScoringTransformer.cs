@@ -156,7 +156,7 @@ public sealed class OnnxBatchScoringTransformer : ITransformer, IPersistableTran
         }
     }
 
-    internal static OnnxBatchScoringTransformer LoadState(MLContext mlContext, ZipArchive archive, string prefix)
+    internal static OnnxBatchScoringTransformer LoadState(MLContext mlContext, ZipArchive archive, string prefix, BatchedModelLoadOptions? overrides = null)
     {
         var optionsEntry = archive.GetEntry(prefix + "options.json") ?? throw new InvalidDataException($"The model zip lacks '{prefix}options.json'.");
         var modelEntry = archive.GetEntry(prefix + "model.onnx") ?? throw new InvalidDataException($"The model zip lacks '{prefix}model.onnx'.");
@@ -189,6 +189,16 @@ public sealed class OnnxBatchScoringTransformer : ITransformer, IPersistableTran
                 DeviceId = state.DeviceId,
             },
         };
+        if (overrides?.Session is { } session)
+        {
+            options.Session = session.Clone();
+        }
+
+        if (overrides?.BatchSize is { } batchSize)
+        {
+            options.BatchSize = batchSize;
+        }
+
         foreach (var pair in state.InputColumns)
         {
             options.InputColumns[pair.Key] = pair.Value;

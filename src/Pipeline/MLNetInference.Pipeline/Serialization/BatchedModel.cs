@@ -20,11 +20,11 @@ public static class BatchedModel
     private const string ManifestEntry = EntryFolder + "manifest.json";
     private const int FormatVersion = 1;
 
-    private static readonly Dictionary<string, Func<MLContext, ZipArchive, string, ITransformer>> Loaders = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, Func<MLContext, ZipArchive, string, BatchedModelLoadOptions?, ITransformer>> Loaders = new(StringComparer.Ordinal)
     {
-        [OnnxBatchScoringTransformer.Kind] = (context, archive, prefix) => OnnxBatchScoringTransformer.LoadState(context, archive, prefix),
-        ["BertTokenization"] = (context, archive, prefix) => Text.BertTokenizationTransformer.LoadState(context, archive, prefix),
-        ["MeanPooling"] = (context, archive, prefix) => Pooling.MeanPoolingTransformer.LoadState(context, archive, prefix),
+        [OnnxBatchScoringTransformer.Kind] = (context, archive, prefix, overrides) => OnnxBatchScoringTransformer.LoadState(context, archive, prefix, overrides),
+        ["BertTokenization"] = (context, archive, prefix, _) => Text.BertTokenizationTransformer.LoadState(context, archive, prefix),
+        ["MeanPooling"] = (context, archive, prefix, _) => Pooling.MeanPoolingTransformer.LoadState(context, archive, prefix),
     };
 
     /// <summary>Saves a model: the stock ML.NET entries, then our own.</summary>
@@ -89,6 +89,17 @@ public static class BatchedModel
     /// <returns>The model.</returns>
     /// <exception cref="InvalidDataException">Our entries are inconsistent with the stock ones.</exception>
     public static ITransformer Load(MLContext mlContext, string path, out DataViewSchema inputSchema)
+        => Load(mlContext, path, out inputSchema, null);
+
+    /// <summary>Loads a model saved by <see cref="Save(MLContext, ITransformer, DataViewSchema, string)"/>, overriding saved session settings.</summary>
+    /// <param name="mlContext">The ML.NET context.</param>
+    /// <param name="path">The zip file.</param>
+    /// <param name="inputSchema">The schema of the data the model takes.</param>
+    /// <param name="options">What to override; nothing when <see langword="null"/>.</param>
+    /// <returns>The model.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">Our entries are inconsistent with the stock ones.</exception>
+    public static ITransformer Load(MLContext mlContext, string path, out DataViewSchema inputSchema, BatchedModelLoadOptions? options)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
@@ -97,7 +108,7 @@ public static class BatchedModel
         }
 
         using var stream = File.OpenRead(path);
-        return Load(mlContext, stream, out inputSchema);
+        return Load(mlContext, stream, out inputSchema, options);
     }
 
     /// <summary>Loads a model from a seekable stream; see <see cref="Load(MLContext, string, out DataViewSchema)"/>.</summary>
@@ -106,6 +117,15 @@ public static class BatchedModel
     /// <param name="inputSchema">The schema of the data the model takes.</param>
     /// <returns>The model.</returns>
     public static ITransformer Load(MLContext mlContext, Stream stream, out DataViewSchema inputSchema)
+        => Load(mlContext, stream, out inputSchema, null);
+
+    /// <summary>Loads a model from a seekable stream, overriding saved session settings.</summary>
+    /// <param name="mlContext">The ML.NET context.</param>
+    /// <param name="stream">The zip; left open.</param>
+    /// <param name="inputSchema">The schema of the data the model takes.</param>
+    /// <param name="options">What to override; nothing when <see langword="null"/>.</param>
+    /// <returns>The model.</returns>
+    public static ITransformer Load(MLContext mlContext, Stream stream, out DataViewSchema inputSchema, BatchedModelLoadOptions? options)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(stream);
@@ -152,7 +172,7 @@ public static class BatchedModel
                 throw new InvalidDataException($"Stage {stage.Index} of the model zip is of kind '{stage.Kind}', which this version of MLNetInference cannot load.");
             }
 
-            replacements[stage.Index] = load(mlContext, archive, stage.Prefix);
+            replacements[stage.Index] = load(mlContext, archive, stage.Prefix, options);
         }
 
         var index = 0;
@@ -167,7 +187,7 @@ public static class BatchedModel
         mlContext.ComponentCatalog.RegisterAssembly(typeof(BatchedModel).Assembly);
     }
 
-    internal static void RegisterLoader(string kind, Func<MLContext, ZipArchive, string, ITransformer> loader)
+    internal static void RegisterLoader(string kind, Func<MLContext, ZipArchive, string, BatchedModelLoadOptions?, ITransformer> loader)
     {
         lock (Loaders)
         {
@@ -186,6 +206,14 @@ public static class BatchedModel
 
         stages = [];
         return false;
+    }
+
+    /// <summary>The stages of a model, chains flattened depth-first.</summary>
+    internal static List<ITransformer> Leaves(ITransformer model)
+    {
+        var leaves = new List<ITransformer>();
+        Flatten(model, leaves);
+        return leaves;
     }
 
     private static void Flatten(ITransformer transformer, List<ITransformer> leaves)

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Options;
+
+namespace MLNetInference.Serving.Internal;
+
+/// <summary>Validates a pool's registrations at startup, naming the model and the setting.</summary>
+internal sealed class PoolRegistrationsValidator<TData, TPrediction> : IValidateOptions<PoolRegistrations<TData, TPrediction>>
+    where TData : class
+    where TPrediction : class, new()
+{
+    public ValidateOptionsResult Validate(string? name, PoolRegistrations<TData, TPrediction> options)
+    {
+        var errors = new List<string>();
+        if (options.Models.Count == 0)
+        {
+            errors.Add($"The prediction engine pool for {typeof(TData).Name} → {typeof(TPrediction).Name} has no model: call FromFile or FromOnnxFile.");
+        }
+
+        foreach (var (modelName, source) in options.Models)
+        {
+            if (string.IsNullOrWhiteSpace(source.Path))
+            {
+                errors.Add($"Model '{PoolRegistrations<TData, TPrediction>.DisplayName(modelName)}' has no file path.");
+            }
+
+            foreach (var error in options.BatchingFor(modelName).Validate())
+            {
+                errors.Add($"Model '{PoolRegistrations<TData, TPrediction>.DisplayName(modelName)}': {error}");
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
