@@ -127,23 +127,23 @@ public sealed class PredictionEnginePool<TData, TPrediction> : IAsyncDisposable,
     /// <summary>Gets a model's state: loading, loaded, reloading, reload failed or failed.</summary>
     /// <param name="modelName">The model name.</param>
     /// <returns>The status.</returns>
-    public ModelStatus GetStatus(string modelName) => Find(modelName).Status;
+    public ModelStatus GetStatus(string modelName) => Lookup(modelName).Status;
 
     /// <summary>Gets the last load error of a model, or <see langword="null"/>.</summary>
     /// <param name="modelName">The model name.</param>
     /// <returns>The error.</returns>
-    public Exception? GetLastError(string modelName) => Find(modelName).LastError;
+    public Exception? GetLastError(string modelName) => Lookup(modelName).LastError;
 
     /// <summary>Gets the number of requests waiting in a model's queue.</summary>
     /// <param name="modelName">The model name.</param>
     /// <returns>The queue length.</returns>
-    public int GetQueueLength(string modelName) => Find(modelName).Batcher.QueueLength;
+    public int GetQueueLength(string modelName) => Lookup(modelName).Batcher.QueueLength;
 
     /// <summary>Loads a model's file again now (as a file change would), and swaps it in if it loads.</summary>
     /// <param name="modelName">The model name.</param>
     /// <param name="cancellationToken">Stops waiting for the reload gate.</param>
     /// <returns><see langword="true"/> when the new version serves; <see langword="false"/> when it failed and the old one keeps serving.</returns>
-    public Task<bool> ReloadAsync(string modelName, CancellationToken cancellationToken = default) => Find(modelName).ReloadAsync(cancellationToken);
+    public Task<bool> ReloadAsync(string modelName, CancellationToken cancellationToken = default) => Lookup(modelName).ReloadAsync(cancellationToken);
 
     /// <summary>Stops taking requests, drains the queues within each model's shutdown timeout, and disposes the sessions.</summary>
     /// <returns>A task that completes when the pool is stopped.</returns>
@@ -160,19 +160,27 @@ public sealed class PredictionEnginePool<TData, TPrediction> : IAsyncDisposable,
     /// <inheritdoc/>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
+    /// <summary>The model that serves requests; throws when it is not loaded.</summary>
     private PooledModel<TData, TPrediction> Find(string modelName)
+    {
+        var model = Lookup(modelName);
+        if (model.Status == ModelStatus.Failed)
+        {
+            PoolMetrics.Rejections.Add(1, new KeyValuePair<string, object?>("model", PoolRegistrations<TData, TPrediction>.DisplayName(modelName)), new("reason", "unavailable"));
+            throw new ModelUnavailableException(modelName, $"Model '{PoolRegistrations<TData, TPrediction>.DisplayName(modelName)}' failed to load: {model.LastError?.Message}", model.LastError);
+        }
+
+        return model;
+    }
+
+    /// <summary>The registered model, whatever its state.</summary>
+    private PooledModel<TData, TPrediction> Lookup(string modelName)
     {
         ArgumentNullException.ThrowIfNull(modelName);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (!_models.TryGetValue(modelName, out var model))
         {
             throw new ModelUnavailableException(modelName, $"No model named '{PoolRegistrations<TData, TPrediction>.DisplayName(modelName)}' is registered. Registered: {string.Join(", ", _models.Keys.Select(PoolRegistrations<TData, TPrediction>.DisplayName))}.");
-        }
-
-        if (model.Status == ModelStatus.Failed)
-        {
-            PoolMetrics.Rejections.Add(1, new KeyValuePair<string, object?>("model", PoolRegistrations<TData, TPrediction>.DisplayName(modelName)), new("reason", "unavailable"));
-            throw new ModelUnavailableException(modelName, $"Model '{PoolRegistrations<TData, TPrediction>.DisplayName(modelName)}' failed to load: {model.LastError?.Message}", model.LastError);
         }
 
         return model;
