@@ -171,7 +171,10 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
                     IntraOpThreads = _options.IntraOpThreadsPerWorker,
                     InterOpThreads = 1,
                 };
-                var model = _source.IsRawOnnx ? LoadRawOnnx(mlContext, session) : BatchedModel.Load(mlContext, _source.Path, out _, new BatchedModelLoadOptions { Session = session, BatchSize = _options.MaxBatchSize });
+                // On a GPU one batch runs in one call; on the CPU the scorer keeps its own small, length-sorted
+                // sub-batches, because there padding costs compute and batching itself buys little.
+                int? runBatch = device.Provider == ExecutionProvider.Cpu ? null : _options.MaxBatchSize;
+                var model = _source.IsRawOnnx ? LoadRawOnnx(mlContext, session, runBatch) : BatchedModel.Load(mlContext, _source.Path, out _, new BatchedModelLoadOptions { Session = session, BatchSize = runBatch });
                 versions.Add(model);
                 WarnOnFallback(model, device);
                 for (var w = 0; w < _options.WorkersFor(device); w++)
@@ -190,9 +193,14 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
         return new ExecutorSet<TData, TPrediction>(executors, new LoadedModelHolder(loaded), $"{executors.Count} workers on {string.Join(", ", _options.EffectiveDevices)}");
     }
 
-    private ITransformer LoadRawOnnx(MLContext mlContext, OnnxSessionOptions session)
+    private ITransformer LoadRawOnnx(MLContext mlContext, OnnxSessionOptions session, int? runBatch)
     {
-        var scoring = new OnnxBatchScoringOptions { ModelPath = _source.Path, BatchSize = _options.MaxBatchSize, Session = session };
+        var scoring = new OnnxBatchScoringOptions { ModelPath = _source.Path, Session = session };
+        if (runBatch is { } batch)
+        {
+            scoring.BatchSize = batch;
+        }
+
         _source.OnnxMapping?.Invoke(scoring);
         scoring.ModelPath = _source.Path;
         var empty = mlContext.Data.LoadFromEnumerable(Array.Empty<TData>(), _inputDefinition);

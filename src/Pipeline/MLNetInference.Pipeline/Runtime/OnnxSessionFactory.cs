@@ -150,7 +150,20 @@ public sealed partial class OnnxSessionFactory
                 so.OptimizedModelFilePath = cache;
             }
 
-            var session = Load(source, so);
+            InferenceSession session;
+            try
+            {
+                session = Load(source, so);
+            }
+            catch (OnnxModelLoadException ex) when (provider == ExecutionProvider.Cuda && options.AllowCpuFallback && options.ExecutionProvider != ExecutionProvider.Cpu)
+            {
+                // The CUDA provider was appended but the device or its libraries failed at session creation.
+                LogCudaFallback(_logger, source.Name, options.DeviceId, ex.InnerException?.Message ?? ex.Message);
+                var cpuOptions = options.Clone();
+                cpuOptions.ExecutionProvider = ExecutionProvider.Cpu;
+                return Open(source, cpuOptions, out provider);
+            }
+
             if (cacheKey is not null)
             {
                 File.WriteAllText(cache + ".key", cacheKey);
