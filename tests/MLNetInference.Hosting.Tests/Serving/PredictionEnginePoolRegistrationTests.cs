@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetInference.Models;
 using MLNetInference.Serving;
@@ -48,6 +49,37 @@ public sealed class PredictionEnginePoolRegistrationTests
         }
 
         Assert.IsGreaterThan(1, listener.LargestBatch, "concurrent requests should share batches");
+    }
+
+    [TestMethod]
+    public async Task FromOnnxFile_RenamedMembers_MatchTheScoringEstimator()
+    {
+        var path = FixtureModels.EnsureFile(FixtureModels.SmallMlpName);
+        var services = new ServiceCollection();
+        services.AddPredictionEnginePool<RenamedInput, RenamedOutput>()
+            .FromOnnxFile(string.Empty, path, o =>
+            {
+                o.InputColumns["features"] = "Features";
+                o.OutputColumns["scores"] = "Scores";
+            });
+        await using var provider = services.BuildServiceProvider();
+        var pool = provider.GetRequiredService<PredictionEnginePool<RenamedInput, RenamedOutput>>();
+        var random = new Random(11);
+        var inputs = Enumerable.Range(0, 12).Select(_ => new RenamedInput { Values = [.. Enumerable.Range(0, 32).Select(_ => (float)random.NextDouble())] }).ToArray();
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(inputs);
+        var options = new MLNetInference.Scoring.OnnxBatchScoringOptions { ModelPath = path };
+        options.InputColumns["features"] = "Features";
+        options.OutputColumns["scores"] = "Scores";
+        using var estimator = ml.Transforms.ScoreOnnxBatched(options).Fit(data);
+        var expected = ml.Data.CreateEnumerable<RenamedOutput>(estimator.Transform(data), reuseRowObject: false).ToList();
+
+        var actual = await pool.PredictBatchAsync(inputs);
+
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            CollectionAssert.AreEqual(expected[i].Values, actual[i].Values, $"row {i}");
+        }
     }
 
     [TestMethod]
@@ -178,6 +210,20 @@ public sealed class PredictionEnginePoolRegistrationTests
         public float[] scores { get; set; } = [];
     }
 #pragma warning restore SA1300, IDE1006
+
+    public sealed class RenamedInput
+    {
+        [ColumnName("Features")]
+        [VectorType(32)]
+        public float[] Values { get; set; } = [];
+    }
+
+    public sealed class RenamedOutput
+    {
+        [ColumnName("Scores")]
+        [VectorType(4)]
+        public float[] Values { get; set; } = [];
+    }
 
     private sealed class BatchSizeListener : IDisposable
     {

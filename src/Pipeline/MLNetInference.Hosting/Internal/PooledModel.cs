@@ -179,7 +179,7 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
                 WarnOnFallback(model, device);
                 for (var w = 0; w < _options.WorkersFor(device); w++)
                 {
-                    executors.Add(new MlNetBatchExecutor<TData, TPrediction>(mlContext, model, _inputDefinition));
+                    executors.Add(CreateExecutor(mlContext, model));
                 }
             }
         }
@@ -191,6 +191,18 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
 
         var loaded = new LoadedModel(versions);
         return new ExecutorSet<TData, TPrediction>(executors, new LoadedModelHolder(loaded), $"{executors.Count} workers on {string.Join(", ", _options.EffectiveDevices)}");
+    }
+
+    private IBatchExecutor<TData, TPrediction> CreateExecutor(MLContext mlContext, ITransformer model)
+    {
+        // PERF: a raw ONNX model over plain arrays skips the per-batch ML.NET view and runs the batch runner directly.
+        if (model is OnnxBatchScoringTransformer scorer
+            && DirectOnnxExecutor<TData, TPrediction>.TryCreate(scorer.Runner, scorer.InputColumns, scorer.OutputColumns) is { } direct)
+        {
+            return direct;
+        }
+
+        return new MlNetBatchExecutor<TData, TPrediction>(mlContext, model, _inputDefinition);
     }
 
     private ITransformer LoadRawOnnx(MLContext mlContext, OnnxSessionOptions session, int? runBatch)

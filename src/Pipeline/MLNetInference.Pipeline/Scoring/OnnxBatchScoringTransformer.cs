@@ -93,6 +93,12 @@ public sealed class OnnxBatchScoringTransformer : ITransformer, IPersistableTran
 
     string IPersistableTransformer.PersistKind => Kind;
 
+    /// <summary>The column each model input reads, by input name (inputs not listed read their own name).</summary>
+    internal IDictionary<string, string> InputColumns => _options.InputColumns;
+
+    /// <summary>The column each computed model output is written to, by output name.</summary>
+    internal IDictionary<string, string> OutputColumns => _outputs.ToDictionary(o => o.Output, o => o.Column);
+
     /// <inheritdoc/>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
