@@ -182,6 +182,9 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
         }
 
         _abort.Cancel();
+
+        // The dispatcher leaves at once when aborted; wait for it, so that it never drains the pending list while FailRemaining reads it.
+        await _dispatcher.ConfigureAwait(false);
         FailRemaining();
         lock (_idleLock)
         {
