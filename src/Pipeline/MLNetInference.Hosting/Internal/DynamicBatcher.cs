@@ -182,6 +182,9 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
         }
 
         _abort.Cancel();
+
+        // The dispatcher leaves at once when aborted; wait for it, so that it never drains the pending list while FailRemaining reads it.
+        await _dispatcher.ConfigureAwait(false);
         FailRemaining();
         lock (_idleLock)
         {
@@ -203,7 +206,9 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
     {
         try
         {
-            while (true)
+            // A worker is taken only once a request waits: an idle dispatcher holds none, so a reload with no traffic
+            // retires every worker of the old set at once and its sessions are disposed.
+            while (await WaitForRequestsAsync().ConfigureAwait(false))
             {
                 var worker = await NextLiveWorkerAsync().ConfigureAwait(false);
                 if (worker is null)
@@ -212,10 +217,11 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
                 }
 
                 var batch = await NextBatchAsync().ConfigureAwait(false);
-                if (batch is null)
+                if (batch.Count == 0)
                 {
+                    // Every pending request was withdrawn while the batch filled: give the worker back.
                     ReturnWorker(worker.Value);
-                    return;
+                    continue;
                 }
 
                 if (worker.Value.Set.IsRetired)
@@ -288,57 +294,49 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
         }
     }
 
-    /// <summary>Waits for requests and returns the next batch, or null when the queue is completed and empty.</summary>
-    private async Task<List<PendingRequest<TRequest, TResult>>?> NextBatchAsync()
+    /// <summary>Waits until a request is pending; false when the queue is completed and empty.</summary>
+    private async Task<bool> WaitForRequestsAsync()
     {
-        while (true)
+        Drain();
+        while (_pending.Count == 0)
         {
+            if (!await _queue.Reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
+            {
+                return false;
+            }
+
             Drain();
-            if (_pending.Count == 0)
-            {
-                if (!await _queue.Reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
-                {
-                    Drain();
-                    if (_pending.Count == 0)
-                    {
-                        return null;
-                    }
-                }
-
-                continue;
-            }
-
-            // Wait for the batch to fill, up to the oldest request's deadline.
-            while (_pending.Count < _options.MaxBatchSize)
-            {
-                var waited = _time.GetElapsedTime(_pending[0].EnqueuedTimestamp);
-                var remaining = _options.MaxQueueDelay - waited;
-                if (remaining <= TimeSpan.Zero)
-                {
-                    break;
-                }
-
-                var arrival = _queue.Reader.WaitToReadAsync(_abort.Token).AsTask();
-                var delay = Task.Delay(remaining, _time, _abort.Token);
-                var first = await Task.WhenAny(arrival, delay).ConfigureAwait(false);
-                if (first == arrival && !await arrival.ConfigureAwait(false))
-                {
-                    break; // completed: dispatch what we have
-                }
-
-                Drain();
-                if (_pending.Count == 0)
-                {
-                    break;
-                }
-            }
-
-            var batch = TakeBatch();
-            if (batch.Count > 0)
-            {
-                return batch;
-            }
         }
+
+        return true;
+    }
+
+    /// <summary>Returns the next batch once it is full or its oldest request has waited the maximum delay; empty when every pending request was withdrawn.</summary>
+    private async Task<List<PendingRequest<TRequest, TResult>>> NextBatchAsync()
+    {
+        // Wait for the batch to fill, up to the oldest request's deadline.
+        Drain();
+        while (_pending.Count > 0 && _pending.Count < _options.MaxBatchSize)
+        {
+            var waited = _time.GetElapsedTime(_pending[0].EnqueuedTimestamp);
+            var remaining = _options.MaxQueueDelay - waited;
+            if (remaining <= TimeSpan.Zero)
+            {
+                break;
+            }
+
+            var arrival = _queue.Reader.WaitToReadAsync(_abort.Token).AsTask();
+            var delay = Task.Delay(remaining, _time, _abort.Token);
+            var first = await Task.WhenAny(arrival, delay).ConfigureAwait(false);
+            if (first == arrival && !await arrival.ConfigureAwait(false))
+            {
+                break; // completed: dispatch what we have
+            }
+
+            Drain();
+        }
+
+        return TakeBatch();
     }
 
     private void Drain()
