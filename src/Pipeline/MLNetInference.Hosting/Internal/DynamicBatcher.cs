@@ -115,19 +115,9 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
         }
 
         var pending = new PendingRequest<TRequest, TResult>(request, _length(request), _time.GetTimestamp());
-        if (!_queue.Writer.TryWrite(pending))
-        {
-            Interlocked.Decrement(ref _queued);
-            if (Volatile.Read(ref _stopping) != 0)
-            {
-                throw new ModelUnavailableException(_modelName, $"Model '{_modelName}' is shutting down and takes no new requests.");
-            }
 
-            PoolMetrics.Rejections.Add(1, _tag, new("reason", "queue_full"));
-            throw new QueueFullException(_modelName, $"The queue of model '{_modelName}' is full ({_options.MaxQueueLength} requests, withdrawn ones not yet drained). Retry later.");
-        }
-
-        PoolMetrics.QueueLength.Add(1, _tag);
+        // Callbacks are registered before the request becomes visible to the dispatcher, so a request that completes
+        // at once still releases them (ReleaseTimers) instead of leaving its timeout timer to fire later.
         if (cancellationToken.CanBeCanceled)
         {
             pending.CancellationRegistration = cancellationToken.UnsafeRegister(
@@ -142,6 +132,25 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
             pending.TimeoutRegistration = source.Token.UnsafeRegister(
                 static state => ((DynamicBatcher<TRequest, TResult>)((object[])state!)[0]).OnTimedOut((PendingRequest<TRequest, TResult>)((object[])state!)[1]),
                 new object[] { this, pending });
+        }
+
+        PoolMetrics.QueueLength.Add(1, _tag);
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            if (pending.TryWithdraw())
+            {
+                Interlocked.Decrement(ref _queued);
+                PoolMetrics.QueueLength.Add(-1, _tag);
+            }
+
+            pending.ReleaseTimers();
+            if (Volatile.Read(ref _stopping) != 0)
+            {
+                throw new ModelUnavailableException(_modelName, $"Model '{_modelName}' is shutting down and takes no new requests.");
+            }
+
+            PoolMetrics.Rejections.Add(1, _tag, new("reason", "queue_full"));
+            throw new QueueFullException(_modelName, $"The queue of model '{_modelName}' is full ({_options.MaxQueueLength} requests, withdrawn ones not yet drained). Retry later.");
         }
 
         return pending.Completion.Task;
@@ -316,24 +325,31 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
     {
         // Wait for the batch to fill, up to the oldest request's deadline.
         Drain();
-        while (_pending.Count > 0 && _pending.Count < _options.MaxBatchSize)
+        if (_pending.Count == 0 || _pending.Count >= _options.MaxBatchSize)
         {
-            var waited = _time.GetElapsedTime(_pending[0].EnqueuedTimestamp);
-            var remaining = _options.MaxQueueDelay - waited;
-            if (remaining <= TimeSpan.Zero)
+            return TakeBatch();
+        }
+
+        var remaining = _options.MaxQueueDelay - _time.GetElapsedTime(_pending[0].EnqueuedTimestamp);
+        if (remaining > TimeSpan.Zero)
+        {
+            // PERF: one timer per batch (the oldest request's deadline), not one per arriving request.
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
+            var delay = Task.Delay(remaining, _time, deadline.Token);
+            while (_pending.Count > 0 && _pending.Count < _options.MaxBatchSize)
             {
-                break;
+                var arrival = _queue.Reader.WaitToReadAsync(_abort.Token).AsTask();
+                var first = await Task.WhenAny(arrival, delay).ConfigureAwait(false);
+                if (first == delay || !await arrival.ConfigureAwait(false))
+                {
+                    break; // the deadline passed, or the queue completed: dispatch what we have
+                }
+
+                Drain();
             }
 
-            var arrival = _queue.Reader.WaitToReadAsync(_abort.Token).AsTask();
-            var delay = Task.Delay(remaining, _time, _abort.Token);
-            var first = await Task.WhenAny(arrival, delay).ConfigureAwait(false);
-            if (first == arrival && !await arrival.ConfigureAwait(false))
-            {
-                break; // completed: dispatch what we have
-            }
-
-            Drain();
+            deadline.Cancel();
+            _abort.Token.ThrowIfCancellationRequested();
         }
 
         return TakeBatch();
