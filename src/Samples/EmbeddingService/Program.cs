@@ -27,6 +27,10 @@ public partial class Program
         builder.Services.AddOptions<EmbedderOptions>().Bind(embedder).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHealthChecks().AddPredictionEnginePool<TextInput, Embedding>();
         builder.Services.AddProblemDetails();
+
+        // Malformed JSON throws in every environment (not only Development), so the exception handler answers it
+        // with a problem that says what could not be read.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddExceptionHandler<PredictionExceptionHandler>();
         builder.Services.AddSingleton<PoolMetricsCollector>();
 

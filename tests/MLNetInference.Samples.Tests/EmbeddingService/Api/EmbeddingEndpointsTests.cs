@@ -109,9 +109,11 @@ public sealed class EmbeddingEndpointsTests
     [DataRow("""{"text":""")]
     [DataRow("""not json""")]
     [DataRow("""{"text":42}""")]
-    public async Task Embed_MalformedJson_Returns400Problem(string body)
+    public async Task Embed_MalformedJson_Returns400ProblemSayingSo(string body)
     {
-        await PostExpectingProblemAsync("/embed", body, HttpStatusCode.BadRequest);
+        var problem = await PostExpectingProblemAsync("/embed", body, HttpStatusCode.BadRequest);
+
+        Assert.Contains("JSON", problem.Detail ?? string.Empty);
     }
 
     private async Task<EmbedResponse> EmbedAsync(string text)
