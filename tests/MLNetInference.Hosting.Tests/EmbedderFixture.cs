@@ -19,10 +19,7 @@ internal static class EmbedderFixture
         var data = ml.Data.LoadFromEnumerable(new[] { new TextInput { Text = "warm up" } });
         var model = ml.Transforms.EmbedSentences(nameof(TextInput.Text), ModelPaths.MiniLmModel, ModelPaths.MiniLmVocab).Fit(data);
         BatchedModel.Save(ml, model, data.Schema, path);
-        foreach (var stage in BatchedModel.Leaves(model))
-        {
-            (stage as IDisposable)?.Dispose();
-        }
+        BatchedModel.DisposeModel(model);
 
         return path;
     }
@@ -39,10 +36,7 @@ internal static class EmbedderFixture
         }
         finally
         {
-            foreach (var stage in BatchedModel.Leaves(model))
-            {
-                (stage as IDisposable)?.Dispose();
-            }
+            BatchedModel.DisposeModel(model);
         }
     }
 

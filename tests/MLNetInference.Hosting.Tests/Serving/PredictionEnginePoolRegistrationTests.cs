@@ -234,7 +234,7 @@ public sealed class PredictionEnginePoolRegistrationTests
         {
             _listener.InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == PoolMetrics.MeterName && instrument.Name == "mlnetinference.pool.batch.size")
+                if (instrument.Meter.Name == PoolMetrics.MeterName && instrument.Name == PoolMetrics.BatchSizeName)
                 {
                     l.EnableMeasurementEvents(instrument);
                 }

@@ -20,10 +20,7 @@ internal sealed class LoadedModel : IDisposable
     {
         foreach (var model in _versions)
         {
-            foreach (var stage in BatchedModel.Leaves(model))
-            {
-                (stage as IDisposable)?.Dispose();
-            }
+            BatchedModel.DisposeModel(model);
         }
     }
 }

@@ -208,6 +208,20 @@ public static class BatchedModel
         return false;
     }
 
+    /// <summary>
+    /// Releases the native resources (ONNX Runtime sessions) held by a model's stages, chains included. Call it when a
+    /// fitted or loaded model is no longer used; the model must not be used afterwards.
+    /// </summary>
+    /// <param name="model">The model: one transformer or a chain.</param>
+    public static void DisposeModel(ITransformer model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        foreach (var stage in Leaves(model))
+        {
+            (stage as IDisposable)?.Dispose();
+        }
+    }
+
     /// <summary>The stages of a model, chains flattened depth-first.</summary>
     internal static List<ITransformer> Leaves(ITransformer model)
     {

@@ -65,23 +65,23 @@ public sealed class PoolMetricsCollector : IDisposable
         var totals = _models.GetOrAdd(model, static _ => new ModelMetricsAggregate());
         switch (instrument.Name)
         {
-            case "mlnetinference.pool.queue.length":
+            case PoolMetrics.QueueLengthName:
                 totals.AddQueueLength((long)value);
                 break;
-            case "mlnetinference.pool.batch.size":
+            case PoolMetrics.BatchSizeName:
                 totals.BatchSize.Record(value);
                 totals.BatchSizeCounts.AddOrUpdate((int)value, 1, static (_, n) => n + 1);
                 break;
-            case "mlnetinference.pool.queue.wait":
+            case PoolMetrics.QueueWaitName:
                 totals.QueueWait.Record(value);
                 break;
-            case "mlnetinference.pool.inference.duration":
+            case PoolMetrics.InferenceTimeName:
                 totals.Inference.Record(value);
                 break;
-            case "mlnetinference.pool.rejections":
+            case PoolMetrics.RejectionsName:
                 totals.Rejections.AddOrUpdate(reason, (long)value, (_, n) => n + (long)value);
                 break;
-            case "mlnetinference.pool.failures":
+            case PoolMetrics.FailuresName:
                 totals.Failures.AddOrUpdate(reason, (long)value, (_, n) => n + (long)value);
                 break;
         }
