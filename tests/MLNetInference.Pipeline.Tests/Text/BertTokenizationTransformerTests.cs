@@ -280,6 +280,8 @@ public sealed class BertTokenizationTransformerTests
     [DataRow("")]
     [DataRow("   ")]
     [DataRow("\t\n")]
+    [DataRow("\u0001\u0002")]
+    [DataRow("\u200b\u0007 ")]
     public void Transform_EmptyOrWhitespaceText_ThrowsTextInputException(string text)
     {
         var mlContext = new MLContext(seed: 1);

@@ -234,6 +234,12 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
             // The ids go straight into _ids after [CLS]; without ThrowOnOverflow, tokenization stops once full.
             int capacity = _options.MaxLength - 2;
             int count = _tokenizer.Tokenize(text, _ids, 1, capacity, countAll: _options.ThrowOnOverflow);
+            if (count == 0)
+            {
+                // Only control or format characters: as empty as whitespace, for the model.
+                ThrowEmpty();
+            }
+
             if (count > capacity)
             {
                 if (_options.ThrowOnOverflow)
@@ -267,7 +273,7 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
 
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void ThrowEmpty()
-            => throw new TextInputException(_options.InputColumnName, $"Input column '{_options.InputColumnName}' holds empty or whitespace text, which cannot be tokenized. Remove such rows or fill them before tokenization.");
+            => throw new TextInputException(_options.InputColumnName, $"Input column '{_options.InputColumnName}' holds empty text, or text with no tokens (only whitespace or control characters), which cannot be tokenized. Remove such rows or fill them before tokenization.");
 
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void ThrowTooLong(int tokenCount)
