@@ -5,6 +5,7 @@ using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Benchmarks.Harness;
 using MLNetInference.Models;
 using MLNetInference.Serving;
+using MLNetInference.Serving.Internal;
 
 namespace MLNetInference.Benchmarks.Workloads;
 
@@ -39,7 +40,7 @@ internal sealed class SmallModelWorkload : IWorkload
         var ml = new MLContext(seed: 0);
         var stock = ml.Transforms.ApplyOnnxModel(outputColumnNames: ["scores"], inputColumnNames: ["features"], modelFile: path)
             .Fit(ml.Data.LoadFromEnumerable(inputs[..8]));
-        using var engines = new EnginePool<MlpInput, MlpOutput>(() => ml.Model.CreatePredictionEngine<MlpInput, MlpOutput>(stock), 2 * Environment.ProcessorCount);
+        using var engines = new EnginePool<MlpInput, MlpOutput>(() => ml.Model.CreatePredictionEngine<MlpInput, MlpOutput>(stock, new PredictionEngineOptions { OwnsTransformer = false }), 2 * Environment.ProcessorCount);
         using var session = new InferenceSession(path);
         using var runOptions = new RunOptions();
         float[] RawPredict(MlpInput input)
@@ -91,13 +92,16 @@ internal sealed class SmallModelWorkload : IWorkload
                 },
             };
             var note = $"FixtureModels.SmallMlp (features float[32] → 64 → scores float[4], dynamic batch), {InputCount} random inputs; closed loop: each client " +
-                $"sends its next request when the previous one completes, for {slice.TotalSeconds:F0} s per slice; throughput counts the requests completed within " +
-                $"the slice; {rounds} interleaved rounds; (a) stock ApplyOnnxModel (ML.NET defaults), {engines.Capacity} PredictionEngines in a bounded pool, one client " +
+                $"sends its next request when the previous one completes, for {slice.TotalSeconds:F0} s per slice; throughput counts every request over the " +
+                $"time until the last one completes; {rounds} interleaved rounds; (a) stock ApplyOnnxModel (ML.NET defaults), {engines.Capacity} PredictionEngines in a bounded pool, one client " +
                 "thread each; (b) one shared InferenceSession (ONNX Runtime defaults), one Run on [1,32] per request, one client thread each; (c) our PredictionEnginePool " +
                 $"FromOnnxFile with MaxBatchSize 1; (d) the same with its defaults (MaxBatchSize {defaults.MaxBatchSize}, MaxQueueDelay {defaults.MaxQueueDelay.TotalMilliseconds:F0} ms, " +
                 $"workers = cores ({Environment.ProcessorCount}), intra-op {defaults.IntraOpThreadsPerWorker} per worker); (c) and (d) clients are async tasks awaiting " +
                 $"PredictAsync; RequestTimeout is infinite on (c) and (d) to avoid a race in DynamicBatcher.EnqueueAsync that fails requests with ObjectDisposedException when a batch completes before its timeout is attached; {check}; peak RSS is process-wide (VmHWM).";
-            return new InterleavedRun(variants).Execute(Name, rounds, _ => note, progress);
+            var records = new InterleavedRun(variants).Execute(Name, rounds, _ => note, progress);
+            progress.WriteLine("  per-call costs, one thread");
+            Breakdown(ml, inputs, engines, RawPredict, unbatched, batched, quick).WriteMarkdown(Console.Out, "P4 per-call costs, one thread, sequential (where the time of a request goes)");
+            return records;
         }
         finally
         {
@@ -105,6 +109,67 @@ internal sealed class SmallModelWorkload : IWorkload
             unbatchedProvider.Dispose();
             (stock as IDisposable)?.Dispose();
         }
+    }
+
+    /// <summary>Times each step of a request on one thread: the stock engine, a raw Run, the pool's executor and its parts, a pool round trip.</summary>
+    private static CallCosts Breakdown(
+        MLContext ml,
+        MlpInput[] inputs,
+        EnginePool<MlpInput, MlpOutput> engines,
+        Func<MlpInput, float[]> raw,
+        PredictionEnginePool<MlpInput, MlpOutput> unbatched,
+        PredictionEnginePool<MlpInput, MlpOutput> batched,
+        bool quick)
+    {
+        var costs = new CallCosts(TimeSpan.FromMilliseconds(quick ? 400 : 1000));
+        var next = 0;
+        MlpInput Next() => inputs[next++ % InputCount];
+        costs.Measure("(a) stock PredictionEngine.Predict", () => engines.Predict(Next()), "ApplyOnnxModel, through the bounded pool");
+        costs.Measure("(b) raw ORT Run [1,32]", () => raw(Next()), "OrtValue in, scores copied out");
+
+        var model = batched.GetModel(ModelName);
+        var definition = SchemaDefinition.Create(typeof(MlpInput));
+        var executor = new MlNetBatchExecutor<MlpInput, MlpOutput>(ml, model, definition);
+        var one = new MlpInput[1];
+        var oneResult = new MlpOutput[1];
+        costs.Measure("pool executor, batch of 1", () =>
+        {
+            one[0] = Next();
+            executor.Execute(one, oneResult);
+        }, "MlNetBatchExecutor.Execute: LoadFromEnumerable, Transform, CreateEnumerable");
+        var full = new MlpInput[32];
+        var fullResult = new MlpOutput[32];
+        var perBatch = costs.Measure("pool executor, batch of 32", () =>
+        {
+            for (var k = 0; k < full.Length; k++)
+            {
+                full[k] = Next();
+            }
+
+            executor.Execute(full, fullResult);
+        }, "the same, 32 rows (one ORT Run of [32,32])");
+        costs.Measure("  of which LoadFromEnumerable + Transform", () => model.Transform(ml.Data.LoadFromEnumerable(new[] { Next() }, definition)), "building the scored view per batch");
+        costs.Measure("  of which CreateEnumerable, 1 row read", () =>
+        {
+            var view = model.Transform(ml.Data.LoadFromEnumerable(new[] { Next() }, definition));
+            foreach (var _ in ml.Data.CreateEnumerable<MlpOutput>(view, reuseRowObject: false, ignoreMissingColumns: true))
+            {
+            }
+        }, "Transform + a typed cursor over the scored view, whose MoveNext runs the model (ORT Run included)");
+        costs.Measure("  of which a raw cursor, 1 row read", () =>
+        {
+            var view = model.Transform(ml.Data.LoadFromEnumerable(new[] { Next() }, definition));
+            DataViewReader.Consume(view, "scores");
+        }, "Transform + GetRowCursor + a VBuffer getter on scores: our scorer's cursor without ML.NET's typed mapping");
+        using (var ourEngine = ml.Model.CreatePredictionEngine<MlpInput, MlpOutput>(model, new PredictionEngineOptions { OwnsTransformer = false }))
+        {
+            costs.Measure("PredictionEngine over the pool's own model", () => ourEngine.Predict(Next()), "ScoreOnnxBatched at batch 1 through ML.NET's reusable row path");
+        }
+
+        costs.Measure("(c) pool.PredictAsync, MaxBatchSize 1, one client", () => unbatched.PredictAsync(ModelName, Next()).GetAwaiter().GetResult(), "queue + dispatcher + executor + completion");
+        costs.Measure("(d) pool.PredictAsync, defaults, one client", () => batched.PredictAsync(ModelName, Next()).GetAwaiter().GetResult(), "a lone request waits MaxQueueDelay for company");
+        _ = perBatch;
+        return costs;
     }
 
     private static (ServiceProvider Provider, PredictionEnginePool<MlpInput, MlpOutput> Pool) CreatePool(string path, Action<DynamicBatchingOptions> batching)
