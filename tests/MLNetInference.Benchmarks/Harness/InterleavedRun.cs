@@ -32,7 +32,7 @@ internal sealed class InterleavedRun
             throughput[v] = new List<double>(rounds);
             latencies[v] = [];
             progress.WriteLine($"  warm-up {_variants[v].Name}");
-            _variants[v].RunSlice(-1, []);
+            RunOne(_variants[v], -1, []);
         }
 
         var total = Stopwatch.StartNew();
@@ -41,9 +41,7 @@ internal sealed class InterleavedRun
             for (var k = 0; k < count; k++)
             {
                 var v = round % 2 == 0 ? k : count - 1 - k;
-                var start = Stopwatch.GetTimestamp();
-                var rows = _variants[v].RunSlice(round, latencies[v]);
-                var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                var (rows, seconds) = RunOne(_variants[v], round, latencies[v]);
                 throughput[v].Add(rows / seconds);
                 peak[v] = Math.Max(peak[v], ProcessMemory.PeakRssMb());
             }
@@ -57,16 +55,18 @@ internal sealed class InterleavedRun
         {
             var variant = _variants[v];
             Dictionary<string, double>? ratio = null;
-            if (variant.BaselineName is { } baselineName)
+            var against = variant.BaselineName is { } baselineName ? variant.AlsoComparedWith.Prepend(baselineName) : variant.AlsoComparedWith;
+            foreach (var other in against)
             {
-                var b = IndexOf(baselineName);
+                var b = IndexOf(other);
                 var paired = new List<double>(rounds);
                 for (var round = 0; round < rounds; round++)
                 {
                     paired.Add(throughput[v][round] / throughput[b][round]);
                 }
 
-                ratio = new Dictionary<string, double> { [baselineName] = Math.Round(Statistics.Median(paired), 3) };
+                ratio ??= [];
+                ratio[other] = Math.Round(Statistics.Median(paired), 3);
             }
 
             var hasLatency = latencies[v].Count > 0;
@@ -74,7 +74,7 @@ internal sealed class InterleavedRun
                 workload,
                 variant.Name,
                 variant.IsBaseline,
-                null,
+                variant.Clients,
                 Math.Round(Statistics.Median(throughput[v]), 2),
                 hasLatency ? Math.Round(Statistics.Percentile(latencies[v], 50), 2) : null,
                 hasLatency ? Math.Round(Statistics.Percentile(latencies[v], 99), 2) : null,
@@ -84,6 +84,19 @@ internal sealed class InterleavedRun
         }
 
         return records;
+    }
+
+    private static SliceResult RunOne(BenchmarkVariant variant, int round, List<double> latencies)
+    {
+        if (variant.RunTimedSlice is { } timed)
+        {
+            return timed(round, latencies);
+        }
+
+        var run = variant.RunSlice ?? throw new InvalidOperationException($"The variant '{variant.Name}' has no slice to run.");
+        var start = Stopwatch.GetTimestamp();
+        var rows = run(round, latencies);
+        return new SliceResult(rows, Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
 
     private int IndexOf(string name)

@@ -19,12 +19,16 @@ internal static class ReportWriter
         writer.WriteLine();
         writer.WriteLine($"### {title}");
         writer.WriteLine();
-        writer.WriteLine("| variant | baseline | rows/s (median) | p50 ms | p99 ms | peak RSS MB (process) | ratio vs baseline (median of paired) |");
-        writer.WriteLine("|---|---|---:|---:|---:|---:|---|");
+        var load = records.Any(r => r.Clients is not null);
+        writer.WriteLine(load
+            ? "| variant | baseline | clients | rows/s (median) | p50 ms | p99 ms | peak RSS MB (process) | ratio vs baseline (median of paired) |"
+            : "| variant | baseline | rows/s (median) | p50 ms | p99 ms | peak RSS MB (process) | ratio vs baseline (median of paired) |");
+        writer.WriteLine(load ? "|---|---|---:|---:|---:|---:|---:|---|" : "|---|---|---:|---:|---:|---:|---|");
         foreach (var r in records)
         {
             var ratio = r.RatioVs is null ? "—" : string.Join(", ", r.RatioVs.Select(p => $"{p.Value:F3}× vs {p.Key}"));
-            writer.WriteLine($"| {r.Variant} | {(r.Baseline ? "yes" : "no")} | {F(r.RowsPerS)} | {F(r.P50Ms)} | {F(r.P99Ms)} | {F(r.PeakRssMb)} | {ratio} |");
+            var clients = load ? $" {r.Clients?.ToString(CultureInfo.InvariantCulture) ?? "—"} |" : string.Empty;
+            writer.WriteLine($"| {r.Variant} | {(r.Baseline ? "yes" : "no")} |{clients} {F(r.RowsPerS)} | {F(r.P50Ms)} | {F(r.P99Ms)} | {F(r.PeakRssMb)} | {ratio} |");
         }
 
         var notes = records.Select(r => r.Note).Where(n => !string.IsNullOrEmpty(n)).Distinct().ToList();

@@ -1,6 +1,5 @@
 using System.Numerics.Tensors;
 using Microsoft.ML;
-using Microsoft.ML.Transforms.Onnx;
 using MLNetInference.Benchmarks.Harness;
 using MLNetInference.Models;
 using MLNetInference.Pooling;
@@ -36,7 +35,7 @@ internal sealed class EstimatorWorkload : IWorkload
         progress.WriteLine("  fitting both pipelines (loads MiniLM three times)");
         var ours = BuildOurs(ml, batchSize: new OnnxBatchScoringOptions().BatchSize, window: 0).Fit(warmUp);
         var tuned = BuildOurs(ml, batchSize: 32, window: 128).Fit(warmUp);
-        var stock = BuildStock(ml).Fit(warmUp);
+        var stock = StockMiniLm.Build(ml).Fit(warmUp);
         try
         {
             var meanTokens = MeanTokenCount(ml, ml.Data.LoadFromEnumerable(sentences));
@@ -90,31 +89,6 @@ internal sealed class EstimatorWorkload : IWorkload
         };
         options.OutputColumns["last_hidden_state"] = "last_hidden_state";
         return options;
-    }
-
-    private static IEstimator<ITransformer> BuildStock(MLContext ml)
-    {
-        var tokenizer = new BertTokenizationOptions
-        {
-            InputColumnName = nameof(TextRow.Text),
-            VocabPath = ModelPaths.MiniLmVocab,
-            MaxLength = PaddedTokens.Length,
-            InputIdsColumnName = "ids",
-            AttentionMaskColumnName = "mask",
-            TokenTypeIdsColumnName = "types",
-        };
-        string[] inputs = ["input_ids", "attention_mask", "token_type_ids"];
-        var onnx = new OnnxOptions
-        {
-            ModelFile = ModelPaths.MiniLmModel,
-            InputColumns = inputs,
-            OutputColumns = ["last_hidden_state"],
-            ShapeDictionary = inputs.ToDictionary(n => n, _ => new[] { 1, PaddedTokens.Length }),
-        };
-        return ml.Transforms.TokenizeForBert(tokenizer)
-            .Append(ml.Transforms.CustomMapping<TokenizedRow, PaddedTokens>(PaddedTokens.Pad, contractName: null))
-            .Append(ml.Transforms.ApplyOnnxModel(onnx))
-            .Append(ml.Transforms.MeanPoolAndNormalize(new MeanPoolingOptions { HiddenSize = 384 }));
     }
 
     private static BenchmarkVariant Variant(string name, string? baseline, ITransformer model, IDataView[] slices, IDataView warmUp) => new()
