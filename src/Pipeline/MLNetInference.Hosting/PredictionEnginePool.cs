@@ -116,7 +116,8 @@ public sealed class PredictionEnginePool<TData, TPrediction> : IAsyncDisposable,
 
     /// <summary>Gets the ML.NET model currently serving a named model.</summary>
     /// <param name="modelName">The model name.</param>
-    /// <returns>The model.</returns>
+    /// <returns>The model. The pool owns it: do not dispose it, and do not wrap it in a <c>PredictionEngine</c> that
+    /// owns its transformer (ML.NET's default), whose disposal would dispose the pool's sessions.</returns>
     /// <exception cref="ModelUnavailableException">The model is not loaded.</exception>
     public ITransformer GetModel(string modelName) => Find(modelName).CurrentModel;
 

@@ -80,6 +80,25 @@ public sealed class DynamicBatcherTests
     }
 
     [TestMethod]
+    public async Task EnqueueAsync_FullBatchWithTwoIdleWorkers_SplitsItBetweenThem()
+    {
+        var time = new FakeTimeProvider();
+        var first = Executor();
+        var second = Executor();
+        var batcher = new DynamicBatcher<string, string>("m", new() { MaxBatchSize = 8, MaxQueueDelay = TimeSpan.FromHours(1), GroupByLength = false }, static s => s.Length, timeProvider: time);
+        _batchers.Add(batcher);
+        batcher.SwapExecutors(new ExecutorSet<string, string>([first, second], null, "two workers"));
+        string[] requests = [.. Enumerable.Range(0, 8).Select(i => $"q{i}")];
+
+        // Time never moves: the full batch goes at once, shared by both workers, remainder included.
+        var results = await Task.WhenAll(requests.Select(r => batcher.EnqueueAsync(r, NoTimeout, CancellationToken.None))).WaitAsync(Bound);
+
+        CollectionAssert.AreEqual(requests.Select(RecordingExecutor.ResultFor).ToArray(), results);
+        var sizes = first.Batches.Concat(second.Batches).Select(b => b.Length).Order().ToArray();
+        CollectionAssert.AreEqual(new[] { 4, 4 }, sizes, "eight requests, two idle workers: two batches of four");
+    }
+
+    [TestMethod]
     public async Task EnqueueAsync_FullBatch_DispatchesWithoutWaitingForTheDelay()
     {
         var time = new FakeTimeProvider();

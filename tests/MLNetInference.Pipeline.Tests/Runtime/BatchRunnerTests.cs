@@ -185,6 +185,16 @@ public sealed class BatchRunnerTests
     }
 
     [TestMethod]
+    public void Run_AfterTheModelWasDisposed_ThrowsObjectDisposedInsteadOfTouchingTheSession()
+    {
+        var model = new OnnxSessionFactory().Create(TestModels.SmallMlpPath);
+        var runner = new BatchRunner(model);
+        model.Dispose();
+
+        Assert.ThrowsExactly<ObjectDisposedException>(() => runner.Run([new RowTensor(new float[32])]).Dispose());
+    }
+
+    [TestMethod]
     public void Run_CancelledToken_ThrowsOperationCanceled()
     {
         var runner = new BatchRunner(TestModels.MiniLm);

@@ -34,6 +34,7 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
     private readonly HashSet<Task> _inFlight = [];
     private ExecutorSet<TRequest, TResult>? _current;
     private int _queued;
+    private bool _flushRemainder;
     private int _stopping;
 
     public DynamicBatcher(
@@ -325,7 +326,7 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
     {
         // Wait for the batch to fill, up to the oldest request's deadline.
         Drain();
-        if (_pending.Count == 0 || _pending.Count >= _options.MaxBatchSize)
+        if (_pending.Count == 0 || _pending.Count >= _options.MaxBatchSize || _flushRemainder)
         {
             return TakeBatch();
         }
@@ -368,9 +369,26 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
 
     private List<PendingRequest<TRequest, TResult>> TakeBatch()
     {
-        var count = Math.Min(_options.MaxBatchSize, _pending.Count);
+        // Share the waiting requests among this worker and the idle ones, so that one worker does not take the whole
+        // queue while the others (other cores, other devices) sit idle.
+        int idle;
+        lock (_idleLock)
+        {
+            idle = _idle.Count;
+        }
+
+        var share = (_pending.Count + idle) / (idle + 1);
+        var count = Math.Min(_options.MaxBatchSize, Math.Max(1, share));
+
+        // The requests left behind by the share were ready to go too: the next batch takes them without waiting.
+        _flushRemainder = count < Math.Min(_options.MaxBatchSize, _pending.Count);
         int start = 0;
         List<PendingRequest<TRequest, TResult>> chosen;
+        if (count == 0)
+        {
+            return [];
+        }
+
         if (!_options.GroupByLength || count == _pending.Count)
         {
             chosen = _pending.GetRange(0, count);

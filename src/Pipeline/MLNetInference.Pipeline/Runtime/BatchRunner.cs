@@ -116,6 +116,8 @@ public sealed class BatchRunner
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     public BatchResult Run(ReadOnlySpan<RowTensor> rows, CancellationToken cancellationToken = default)
     {
+        // A disposed session's native handle must never be used: fail cleanly instead.
+        ObjectDisposedException.ThrowIf(_model.IsDisposed, _model);
         if (_inputs.Length == 0 || rows.Length % _inputs.Length != 0)
         {
             throw new ArgumentException($"The row tensors ({rows.Length}) are not a whole number of rows of {_inputs.Length} inputs ({string.Join(", ", _inputNames)}).", nameof(rows));
