@@ -4,6 +4,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Benchmarks.Harness;
 using MLNetInference.Models;
+using MLNetInference.Scoring;
 using MLNetInference.Serving;
 using MLNetInference.Serving.Internal;
 
@@ -97,7 +98,7 @@ internal sealed class SmallModelWorkload : IWorkload
                 "thread each; (b) one shared InferenceSession (ONNX Runtime defaults), one Run on [1,32] per request, one client thread each; (c) our PredictionEnginePool " +
                 $"FromOnnxFile with MaxBatchSize 1; (d) the same with its defaults (MaxBatchSize {defaults.MaxBatchSize}, MaxQueueDelay {defaults.MaxQueueDelay.TotalMilliseconds:F0} ms, " +
                 $"workers = cores ({Environment.ProcessorCount}), intra-op {defaults.IntraOpThreadsPerWorker} per worker); (c) and (d) clients are async tasks awaiting " +
-                $"PredictAsync; RequestTimeout is infinite on (c) and (d) to avoid a race in DynamicBatcher.EnqueueAsync that fails requests with ObjectDisposedException when a batch completes before its timeout is attached; {check}; peak RSS is process-wide (VmHWM).";
+                $"PredictAsync, with the default 30 s request timeout; {check}; peak RSS is process-wide (VmHWM).";
             var records = new InterleavedRun(variants).Execute(Name, rounds, _ => note, progress);
             progress.WriteLine("  per-call costs, one thread");
             Breakdown(ml, inputs, engines, RawPredict, unbatched, batched, quick).WriteMarkdown(Console.Out, "P4 per-call costs, one thread, sequential (where the time of a request goes)");
@@ -129,25 +130,36 @@ internal sealed class SmallModelWorkload : IWorkload
 
         var model = batched.GetModel(ModelName);
         var definition = SchemaDefinition.Create(typeof(MlpInput));
-        var executor = new MlNetBatchExecutor<MlpInput, MlpOutput>(ml, model, definition);
+        var scorer = (OnnxBatchScoringTransformer)model;
+        var direct = DirectOnnxExecutor<MlpInput, MlpOutput>.TryCreate(scorer.Runner, scorer.InputColumns, scorer.OutputColumns)
+            ?? throw new InvalidOperationException("The small model's types should map onto the direct executor.");
+        var general = new MlNetBatchExecutor<MlpInput, MlpOutput>(ml, model, definition);
         var one = new MlpInput[1];
         var oneResult = new MlpOutput[1];
-        costs.Measure("pool executor, batch of 1", () =>
-        {
-            one[0] = Next();
-            executor.Execute(one, oneResult);
-        }, "MlNetBatchExecutor.Execute: LoadFromEnumerable, Transform, CreateEnumerable");
         var full = new MlpInput[32];
         var fullResult = new MlpOutput[32];
-        var perBatch = costs.Measure("pool executor, batch of 32", () =>
+        foreach (var (label, executor, detail) in new (string, IBatchExecutor<MlpInput, MlpOutput>, string)[]
         {
-            for (var k = 0; k < full.Length; k++)
+            ("pool direct executor (raw ONNX, what the pool uses here)", direct, "DirectOnnxExecutor: arrays to row tensors, one BatchRunner.Run, outputs set"),
+            ("pool general executor (ML.NET zips)", general, "MlNetBatchExecutor: LoadFromEnumerable, Transform, CreateEnumerable"),
+        })
+        {
+            costs.Measure($"{label}, batch of 1", () =>
             {
-                full[k] = Next();
-            }
+                one[0] = Next();
+                executor.Execute(one, oneResult);
+            }, detail);
+            costs.Measure($"{label}, batch of 32", () =>
+            {
+                for (var k = 0; k < full.Length; k++)
+                {
+                    full[k] = Next();
+                }
 
-            executor.Execute(full, fullResult);
-        }, "the same, 32 rows (one ORT Run of [32,32])");
+                executor.Execute(full, fullResult);
+            }, "the same, 32 rows (one ORT Run of [32,32])");
+        }
+
         costs.Measure("  of which LoadFromEnumerable + Transform", () => model.Transform(ml.Data.LoadFromEnumerable(new[] { Next() }, definition)), "building the scored view per batch");
         costs.Measure("  of which CreateEnumerable, 1 row read", () =>
         {
@@ -168,7 +180,6 @@ internal sealed class SmallModelWorkload : IWorkload
 
         costs.Measure("(c) pool.PredictAsync, MaxBatchSize 1, one client", () => unbatched.PredictAsync(ModelName, Next()).GetAwaiter().GetResult(), "queue + dispatcher + executor + completion");
         costs.Measure("(d) pool.PredictAsync, defaults, one client", () => batched.PredictAsync(ModelName, Next()).GetAwaiter().GetResult(), "a lone request waits MaxQueueDelay for company");
-        _ = perBatch;
         return costs;
     }
 
@@ -181,14 +192,7 @@ internal sealed class SmallModelWorkload : IWorkload
                 o.InputColumns["features"] = "features";
                 o.OutputColumns["scores"] = "scores";
             })
-            .WithDynamicBatching(o =>
-            {
-                // Works around a race in DynamicBatcher.EnqueueAsync (the request is queued before its timeout is
-                // attached; a fast worker completes it and disposes the timeout source first, and the caller gets
-                // ObjectDisposedException): with no timeout that path is skipped.
-                o.RequestTimeout = Timeout.InfiniteTimeSpan;
-                batching(o);
-            });
+            .WithDynamicBatching(batching);
         var provider = services.BuildServiceProvider(validateScopes: true);
         return (provider, provider.GetRequiredService<PredictionEnginePool<MlpInput, MlpOutput>>());
     }
