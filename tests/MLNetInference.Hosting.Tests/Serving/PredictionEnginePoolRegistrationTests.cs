@@ -135,14 +135,8 @@ public sealed class PredictionEnginePoolRegistrationTests
     [TestMethod]
     public async Task ReloadAsync_NewFileCorrupt_KeepsServingOldVersionAndReportsDegraded()
     {
-        var folder = Path.Combine(TestContext.TestRunDirectory ?? Path.GetTempPath(), $"reload-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, "mlp.onnx");
-        File.Copy(FixtureModels.EnsureFile(FixtureModels.SmallMlpName), path);
-        var services = new ServiceCollection();
-        services.AddPredictionEnginePool<MlpInput, MlpOutput>().FromOnnxFile(string.Empty, path);
-        await using var provider = services.BuildServiceProvider();
-        var pool = provider.GetRequiredService<PredictionEnginePool<MlpInput, MlpOutput>>();
+        var (path, provider, pool) = PoolOverCopy(watchForChanges: false);
+        await using var owned = provider;
         var before = await pool.PredictAsync(new MlpInput { features = new float[32] });
 
         await File.WriteAllBytesAsync(path, [9, 9, 9]);
@@ -159,14 +153,8 @@ public sealed class PredictionEnginePoolRegistrationTests
     [TestMethod]
     public async Task FromOnnxFile_WatchForChanges_ReloadsWhenTheFileChanges()
     {
-        var folder = Path.Combine(TestContext.TestRunDirectory ?? Path.GetTempPath(), $"watch-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, "mlp.onnx");
-        File.Copy(FixtureModels.EnsureFile(FixtureModels.SmallMlpName), path);
-        var services = new ServiceCollection();
-        services.AddPredictionEnginePool<MlpInput, MlpOutput>().FromOnnxFile(string.Empty, path, watchForChanges: true);
-        await using var provider = services.BuildServiceProvider();
-        var pool = provider.GetRequiredService<PredictionEnginePool<MlpInput, MlpOutput>>();
+        var (path, provider, pool) = PoolOverCopy(watchForChanges: true);
+        await using var owned = provider;
         var first = pool.GetModel();
 
         File.Copy(FixtureModels.EnsureFile(FixtureModels.SmallMlpName), path, overwrite: true);
@@ -195,6 +183,19 @@ public sealed class PredictionEnginePoolRegistrationTests
 
         StringAssert.Contains(ex.Message, "32");
         Assert.AreEqual(0, pool.GetQueueLength(string.Empty));
+    }
+
+    /// <summary>A pool serving a private copy of the small model, so a test can change the file.</summary>
+    private (string Path, ServiceProvider Provider, PredictionEnginePool<MlpInput, MlpOutput> Pool) PoolOverCopy(bool watchForChanges)
+    {
+        var folder = Path.Combine(TestContext.TestRunDirectory ?? Path.GetTempPath(), $"model-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, "mlp.onnx");
+        File.Copy(FixtureModels.EnsureFile(FixtureModels.SmallMlpName), path);
+        var services = new ServiceCollection();
+        services.AddPredictionEnginePool<MlpInput, MlpOutput>().FromOnnxFile(string.Empty, path, watchForChanges: watchForChanges);
+        var provider = services.BuildServiceProvider();
+        return (path, provider, provider.GetRequiredService<PredictionEnginePool<MlpInput, MlpOutput>>());
     }
 
 #pragma warning disable SA1300, IDE1006 // Member names follow the model's input and output names.
