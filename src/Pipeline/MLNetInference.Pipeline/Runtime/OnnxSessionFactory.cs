@@ -222,19 +222,20 @@ public sealed partial class OnnxSessionFactory
 
     private static string CacheKey(ModelSource source, OnnxSessionOptions options, ExecutionProvider provider)
     {
-        using var sha = SHA256.Create();
-        byte[] hash;
+        // PERF: a file is identified by its full path, size and last write time, not by hashing it: a cache hit must
+        // stay much cheaper than optimizing again (hashing MiniLM alone takes a good part of its load time).
+        string identity;
         if (source.Bytes is not null)
         {
-            hash = sha.ComputeHash(source.Bytes);
+            identity = Convert.ToHexString(SHA256.HashData(source.Bytes));
         }
         else
         {
-            using var stream = File.OpenRead(source.Name);
-            hash = sha.ComputeHash(stream);
+            var file = new FileInfo(source.Name);
+            identity = $"{file.FullName}|{file.Length}|{file.LastWriteTimeUtc.Ticks}";
         }
 
-        return $"{Convert.ToHexString(hash)}|{provider}|{options.DeviceId}|{options.GraphOptimizationLevel}|{OrtEnv.Instance().GetVersionString()}";
+        return $"{identity}|{provider}|{options.DeviceId}|{options.GraphOptimizationLevel}|{OrtEnv.Instance().GetVersionString()}";
     }
 
     private static bool AllInputsHaveUnitBatch(InferenceSession session)
