@@ -33,7 +33,8 @@ public sealed class OnnxSessionOptions
 
     /// <summary>
     /// Gets or sets an optional file in which the optimized graph is cached. When it exists and was written
-    /// for the same source model and settings, it is loaded instead of optimizing again.
+    /// for the same source model (same path, size and last write time; for bytes, the same SHA-256) and the same
+    /// provider, level and ONNX Runtime version, it is loaded instead of optimizing again.
     /// </summary>
     public string? OptimizedModelCachePath { get; set; }
 
