@@ -36,6 +36,48 @@ public sealed class CleanupOnRealModelsTests
     }
 
     [TestMethod]
+    public void CleanupPipeline_MiniLmWithInsertedIdentitiesAndDeadBranch_BackToOriginalNodeCountAndValues()
+    {
+        var original = File.ReadAllBytes(ModelPaths.MiniLmModel);
+        var model = OnnxModelIO.Parse(original);
+        var before = model.Graph.Node.Count;
+        var graph = new MLNetInference.Optimizers.Graph.OnnxGraph(model);
+
+        // An Identity in front of every graph output, one after every MatMul, and a dead Dropout branch.
+        foreach (var output in graph.Outputs)
+        {
+            var inner = graph.GenerateUniqueName(output + "_pre");
+            graph.RenameValue(output, inner);
+            graph.Proto.Output.Single(o => o.Name == inner).Name = output; // RenameValue renamed the graph output too.
+            graph.AddNode("Identity", [inner], [output]);
+        }
+
+        foreach (var matMul in graph.Nodes.Where(n => n.OpType == "MatMul").ToArray())
+        {
+            var result = matMul.Output[0];
+            var copy = graph.GenerateUniqueName(result + "_copy");
+            graph.ReplaceAllUses(result, copy);
+            graph.AddNode("Identity", [result], [copy]);
+        }
+
+        var someValue = graph.Nodes[0].Output[0];
+        graph.AddNode("Dropout", [someValue], [graph.GenerateUniqueName("dead")]);
+        graph.Commit();
+        var inflated = model.Graph.Node.Count;
+        var manager = new PassManager([new RemoveIdentityAndDropout(), new DeadCodeElimination()]);
+
+        Assert.IsTrue(manager.Run(model));
+
+        Assert.IsGreaterThan(before + 10, inflated);
+        Assert.AreEqual(before, model.Graph.Node.Count);
+        Assert.IsFalse(model.Graph.Node.Any(n => n.OpType is "Identity" or "Dropout"));
+        var report = ModelVerifier.Compare(original, OnnxModelIO.ToBytes(model), new SampleInputOptions { SampleCount = 1, BatchSize = 2, SequenceLength = 8 });
+        Assert.IsTrue(report.AllCompared, string.Join("; ", report.Outputs.Select(o => o.Problem)));
+        Assert.IsLessThanOrEqualTo(1e-5, report.MaxAbsDiff);
+        Assert.IsGreaterThanOrEqualTo(0.9999, report.MinCosine);
+    }
+
+    [TestMethod]
     public void MakeBatchSymbolic_ResNet18_RunsBatchTwoMatchingBatchOne()
     {
         var original = File.ReadAllBytes(ModelPaths.ResNet18Model);
