@@ -134,10 +134,10 @@ public static class OnnxModelIO
                         location = entry.Value;
                         break;
                     case "offset":
-                        offset = long.Parse(entry.Value, System.Globalization.CultureInfo.InvariantCulture);
+                        offset = ParseExternalNumber(entry.Value, "offset", tensor.Name);
                         break;
                     case "length":
-                        length = long.Parse(entry.Value, System.Globalization.CultureInfo.InvariantCulture);
+                        length = ParseExternalNumber(entry.Value, "length", tensor.Name);
                         break;
                 }
             }
@@ -176,6 +176,17 @@ public static class OnnxModelIO
             tensor.ExternalData.Clear();
             tensor.DataLocation = TensorProto.Types.DataLocation.Default;
         }
+    }
+
+    private static long ParseExternalNumber(string text, string key, string tensorName)
+    {
+        if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value))
+        {
+            throw new OnnxFormatException(
+                $"External data {key} '{text}' of initializer '{tensorName}' is not a non-negative integer; the model is corrupt.");
+        }
+
+        return value;
     }
 
     /// <summary>Resolves an external-data location against the model folder and refuses paths that leave it.</summary>

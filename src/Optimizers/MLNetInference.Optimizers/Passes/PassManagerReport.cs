@@ -1,0 +1,7 @@
+namespace MLNetInference.Optimizers.Passes;
+
+/// <summary>What a <see cref="PassManager"/> run did.</summary>
+/// <param name="Iterations">How many rounds over the passes ran.</param>
+/// <param name="ReachedFixpoint">Whether the last round changed nothing (otherwise the iteration limit stopped the run).</param>
+/// <param name="Passes">Per pass, in order: runs and changes.</param>
+public sealed record PassManagerReport(int Iterations, bool ReachedFixpoint, IReadOnlyList<PassRunSummary> Passes);

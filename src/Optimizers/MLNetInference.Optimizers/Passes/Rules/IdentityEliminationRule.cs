@@ -1,0 +1,36 @@
+using MLNetInference.Onnx.Proto;
+using MLNetInference.Optimizers.Graph;
+using MLNetInference.Optimizers.Passes.Internal;
+
+namespace MLNetInference.Optimizers.Passes.Rules;
+
+/// <summary>
+/// Removes an <c>Identity</c> node, rewiring its readers to its input. When the Identity feeds a graph output, the
+/// producer of its input is renamed to the output instead; when that is impossible (the input is a graph input, an
+/// initializer or another graph output) the node stays.
+/// </summary>
+public sealed class IdentityEliminationRule : RewriteRule
+{
+    /// <inheritdoc />
+    public override string Name => "identity-elimination";
+
+    /// <inheritdoc />
+    public override IReadOnlyList<string> TargetOpTypes { get; } = ["Identity"];
+
+    /// <inheritdoc />
+    public override bool Match(OnnxGraph graph, NodeProto node)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(node);
+        return node.Input.Count == 1 && node.Output.Count == 1 && ValueForwarding.CanBypass(graph, node.Input[0], node.Output[0]);
+    }
+
+    /// <inheritdoc />
+    public override bool Rewrite(OnnxGraph graph, NodeProto node)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(node);
+        ValueForwarding.Bypass(graph, node, node.Input[0], node.Output[0]);
+        return true;
+    }
+}

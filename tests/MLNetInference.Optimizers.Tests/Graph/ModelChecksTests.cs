@@ -1,0 +1,105 @@
+using MLNetInference.Models;
+using MLNetInference.Onnx;
+using MLNetInference.Onnx.Proto;
+using MLNetInference.Optimizers.Graph;
+
+namespace MLNetInference.Optimizers.Tests.Graph;
+
+[TestClass]
+public sealed class ModelChecksTests
+{
+    [TestMethod]
+    public void Validate_FixtureModels_Pass()
+    {
+        foreach (var name in FixtureModels.Names)
+        {
+            ModelChecks.Validate(OnnxModelIO.Parse(FixtureModels.Create(name), name));
+        }
+
+        ModelChecks.Validate(TestModelBuilder.Chain().Build());
+    }
+
+    [TestMethod]
+    public void Validate_NegativeInitializerDimension_ThrowsNamingInitializer()
+    {
+        var model = TestModelBuilder.Chain().Build();
+        model.Graph.Initializer[0].Dims[0] = -4;
+
+        var ex = Assert.ThrowsExactly<OnnxFormatException>(() => ModelChecks.Validate(model));
+
+        StringAssert.Contains(ex.Message, "'bias'");
+        StringAssert.Contains(ex.Message, "-4");
+    }
+
+    [TestMethod]
+    public void Validate_InitializerElementCountOverflows_Throws()
+    {
+        var model = TestModelBuilder.Chain().Build();
+        var huge = new TensorProto { Name = "huge", DataType = (int)TensorProto.Types.DataType.Float };
+        huge.Dims.AddRange([1L << 40, 1L << 40]);
+        model.Graph.Initializer.Add(huge);
+
+        var ex = Assert.ThrowsExactly<OnnxFormatException>(() => ModelChecks.Validate(model));
+
+        StringAssert.Contains(ex.Message, "'huge'");
+    }
+
+    [TestMethod]
+    public void Validate_DeclaredShapeAbove2To31Elements_Throws()
+    {
+        var model = TestModelBuilder.Chain().Build();
+        model.Graph.Input[0] = TestModelBuilder.ValueInfo("x", TensorProto.Types.DataType.Float, [65536L, 65536L]);
+
+        var ex = Assert.ThrowsExactly<OnnxFormatException>(() => ModelChecks.Validate(model));
+
+        StringAssert.Contains(ex.Message, "'x'");
+    }
+
+    [TestMethod]
+    public void Validate_NegativeInputDimension_ThrowsButMinusOneIsDynamic()
+    {
+        var model = TestModelBuilder.Chain().Build();
+        model.Graph.Input[0] = TestModelBuilder.ValueInfo("x", TensorProto.Types.DataType.Float, [-1L, 4L]);
+        ModelChecks.Validate(model);
+        model.Graph.Input[0] = TestModelBuilder.ValueInfo("x", TensorProto.Types.DataType.Float, [-7L, 4L]);
+
+        var ex = Assert.ThrowsExactly<OnnxFormatException>(() => ModelChecks.Validate(model));
+
+        StringAssert.Contains(ex.Message, "-7");
+    }
+
+    [TestMethod]
+    public void Validate_RawDataShorterThanShape_Throws()
+    {
+        var model = TestModelBuilder.Chain().Build();
+        model.Graph.Initializer[0].Dims[0] = 8;
+
+        var ex = Assert.ThrowsExactly<OnnxFormatException>(() => ModelChecks.Validate(model));
+
+        StringAssert.Contains(ex.Message, "16 bytes");
+    }
+
+    [TestMethod]
+    public void Validate_UndefinedInput_ThrowsNamingNodeAndValue()
+    {
+        var model = TestModelBuilder.Chain().Build();
+        model.Graph.Node[1].Input[1] = "missing";
+
+        var ex = Assert.ThrowsExactly<OnnxFormatException>(() => ModelChecks.Validate(model));
+
+        StringAssert.Contains(ex.Message, "'add'");
+        StringAssert.Contains(ex.Message, "'missing'");
+    }
+
+    [TestMethod]
+    public void Validate_Cycle_ThrowsNamingNode()
+    {
+        var model = TestModelBuilder.Chain().Build();
+        model.Graph.Node[0].Input[0] = "b";
+
+        var ex = Assert.ThrowsExactly<OnnxFormatException>(() => ModelChecks.Validate(model));
+
+        StringAssert.Contains(ex.Message, "cycle");
+        StringAssert.Contains(ex.Message, "'relu1'");
+    }
+}
