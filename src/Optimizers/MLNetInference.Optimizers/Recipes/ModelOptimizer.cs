@@ -1,0 +1,31 @@
+using MLNetInference.Onnx;
+using MLNetInference.Optimizers.Graph;
+using MLNetInference.Optimizers.Verification;
+
+namespace MLNetInference.Optimizers.Recipes;
+
+/// <summary>Applies a recipe to a model and verifies the result against the original: ModelProto → passes (fixpoint) → verify → bytes.</summary>
+public static class ModelOptimizer
+{
+    /// <summary>Optimizes a model.</summary>
+    /// <param name="model">The serialized original model.</param>
+    /// <param name="recipe">The recipe.</param>
+    /// <param name="samples">Sample-input settings for the accuracy check; defaults when <see langword="null"/>.</param>
+    /// <returns>The optimized model and its report.</returns>
+    /// <exception cref="OnnxFormatException">The model is malformed.</exception>
+    /// <exception cref="PassFailedException">A pass failed; the message names it.</exception>
+    /// <exception cref="NotSupportedException">A recipe step is not implemented in this version.</exception>
+    public static OptimizationResult Optimize(byte[] model, OptimizationRecipe recipe, SampleInputOptions? samples = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(recipe);
+        var proto = OnnxModelIO.Parse(model);
+        ModelChecks.Validate(proto);
+        var before = proto.Graph.Node.Count;
+        var passes = recipe.CreatePasses();
+        passes.Run(proto);
+        var optimized = OnnxModelIO.ToBytes(proto);
+        var verification = ModelVerifier.Compare(model, optimized, samples);
+        return new OptimizationResult(recipe.ToString(), optimized, before, proto.Graph.Node.Count, model.LongLength, optimized.LongLength, passes.LastReport, verification);
+    }
+}

@@ -1,0 +1,107 @@
+using MLNetInference.Optimizers.Passes;
+
+namespace MLNetInference.Optimizers.Recipes;
+
+/// <summary>
+/// A named optimization recipe: steps joined with <c>+</c>, for example <c>fuse+int8-dynamic</c>. Each step is a set of
+/// passes; <see cref="CreatePasses"/> builds the pass manager that runs them to a fixpoint.
+/// </summary>
+public sealed class OptimizationRecipe
+{
+    /// <summary>Graph cleanup and fusion.</summary>
+    public const string Fuse = "fuse";
+
+    /// <summary>Dynamic INT8 quantization of weight MatMuls.</summary>
+    public const string Int8Dynamic = "int8-dynamic";
+
+    /// <summary>Static INT8 quantization in QDQ format, calibrated on caller data.</summary>
+    public const string Int8Static = "int8-static";
+
+    /// <summary>FP16 conversion keeping float inputs and outputs.</summary>
+    public const string Fp16 = "fp16";
+
+    /// <summary>INT4 weight-only quantization (MatMulNBits).</summary>
+    public const string Int4Weights = "int4-weights";
+
+    private static readonly Dictionary<string, Func<IEnumerable<ModelPass>>?> Steps = new(StringComparer.Ordinal)
+    {
+        [Fuse] = static () => [new RemoveIdentityAndDropout(), new DeadCodeElimination(), new MakeBatchSymbolic()],
+        [Int8Dynamic] = null,
+        [Int8Static] = null,
+        [Fp16] = null,
+        [Int4Weights] = null,
+    };
+
+    private OptimizationRecipe(IReadOnlyList<string> steps)
+    {
+        StepNames = steps;
+    }
+
+    /// <summary>Gets every step name the recipe language knows.</summary>
+    public static IReadOnlyList<string> KnownSteps { get; } = [Fuse, Int8Dynamic, Int8Static, Fp16, Int4Weights];
+
+    /// <summary>Gets the recipe's steps, in order.</summary>
+    public IReadOnlyList<string> StepNames { get; }
+
+    /// <summary>Parses <c>step[+step...]</c>.</summary>
+    /// <param name="text">The recipe, for example <c>fuse+int8-dynamic</c>.</param>
+    /// <returns>The recipe.</returns>
+    /// <exception cref="ArgumentException">A step is unknown or repeated; the message lists the known ones.</exception>
+    public static OptimizationRecipe Parse(string text)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(text);
+        var steps = new List<string>();
+        foreach (var part in text.Split('+', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!Steps.ContainsKey(part))
+            {
+                throw new ArgumentException($"Unknown recipe step '{part}'. Known steps: {string.Join(", ", KnownSteps)}; combine them with '+'.", nameof(text));
+            }
+
+            if (steps.Contains(part))
+            {
+                throw new ArgumentException($"Recipe step '{part}' appears twice in '{text}'.", nameof(text));
+            }
+
+            steps.Add(part);
+        }
+
+        if (steps.Count == 0)
+        {
+            throw new ArgumentException($"The recipe '{text}' names no step. Known steps: {string.Join(", ", KnownSteps)}.", nameof(text));
+        }
+
+        return new OptimizationRecipe(steps);
+    }
+
+    /// <summary>Tells whether this version implements a step.</summary>
+    /// <param name="step">The step name.</param>
+    /// <returns><see langword="true"/> when the step has passes.</returns>
+    public static bool IsImplemented(string step) => Steps.TryGetValue(step, out var factory) && factory is not null;
+
+    /// <summary>Builds the pass manager for the recipe.</summary>
+    /// <returns>The passes, run to a fixpoint.</returns>
+    /// <exception cref="NotSupportedException">A step is not implemented in this version.</exception>
+    public PassManager CreatePasses()
+    {
+        var passes = new List<ModelPass>();
+        foreach (var step in StepNames)
+        {
+            var factory = Steps[step] ?? throw new NotSupportedException($"Recipe step '{step}' is not implemented yet. Implemented: {string.Join(", ", KnownSteps.Where(IsImplemented))}.");
+            passes.AddRange(factory());
+        }
+
+        return new PassManager(passes, name: string.Join('+', StepNames));
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => string.Join('+', StepNames);
+
+    internal static void Register(string step, Func<IEnumerable<ModelPass>> factory)
+    {
+        lock (Steps)
+        {
+            Steps[step] = factory;
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using MLNetInference.Optimizers.Passes;
+using MLNetInference.Optimizers.Verification;
+
+namespace MLNetInference.Optimizers.Recipes;
+
+/// <summary>What <see cref="ModelOptimizer.Optimize"/> produced: the model, its size and node counts, the passes' work and the accuracy check.</summary>
+/// <param name="Recipe">The recipe applied.</param>
+/// <param name="Model">The optimized model.</param>
+/// <param name="NodesBefore">Nodes in the original graph.</param>
+/// <param name="NodesAfter">Nodes in the optimized graph.</param>
+/// <param name="BytesBefore">Size of the original model.</param>
+/// <param name="BytesAfter">Size of the optimized model.</param>
+/// <param name="Passes">What each pass did.</param>
+/// <param name="Verification">The optimized model compared with the original on sample inputs.</param>
+public sealed record OptimizationResult(
+    string Recipe,
+    byte[] Model,
+    int NodesBefore,
+    int NodesAfter,
+    long BytesBefore,
+    long BytesAfter,
+    PassManagerReport? Passes,
+    VerificationReport Verification);

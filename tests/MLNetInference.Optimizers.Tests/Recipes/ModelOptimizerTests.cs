@@ -1,0 +1,30 @@
+using MLNetInference.Models;
+using MLNetInference.Onnx;
+using MLNetInference.Optimizers.Recipes;
+
+namespace MLNetInference.Optimizers.Tests.Recipes;
+
+[TestClass]
+public sealed class ModelOptimizerTests
+{
+    [TestMethod]
+    public void Optimize_ResNet18WithFuse_MakesBatchSymbolicAndMatchesTheOriginal()
+    {
+        var original = File.ReadAllBytes(ModelPaths.ResNet18Model);
+
+        var result = ModelOptimizer.Optimize(original, OptimizationRecipe.Parse("fuse"));
+
+        var optimized = OnnxModelIO.Parse(result.Model);
+        Assert.AreEqual("batch", optimized.Graph.Input[0].Type.TensorType.Shape.Dim[0].DimParam);
+        Assert.IsTrue(result.Verification.AllCompared);
+        Assert.IsLessThanOrEqualTo(1e-4, result.Verification.MaxAbsDiff);
+        Assert.AreEqual(1.0, result.Verification.Top1Agreement);
+        Assert.IsNotNull(result.Passes);
+    }
+
+    [TestMethod]
+    public void Optimize_MalformedBytes_ThrowsOnnxFormatException()
+    {
+        Assert.ThrowsExactly<OnnxFormatException>(() => ModelOptimizer.Optimize([1, 2, 3, 4, 5], OptimizationRecipe.Parse("fuse")));
+    }
+}
