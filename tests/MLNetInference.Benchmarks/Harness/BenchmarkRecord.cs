@@ -6,7 +6,7 @@ internal sealed record BenchmarkRecord(
     string Variant,
     bool Baseline,
     int? Clients,
-    double RowsPerS,
+    double? RowsPerS,
     double? P50Ms,
     double? P99Ms,
     double PeakRssMb,
