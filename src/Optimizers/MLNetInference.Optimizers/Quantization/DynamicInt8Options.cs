@@ -1,0 +1,35 @@
+namespace MLNetInference.Optimizers.Quantization;
+
+/// <summary>Settings of <see cref="DynamicInt8QuantizationPass"/>: how weights are quantized and which nodes are left alone.</summary>
+public sealed class DynamicInt8Options
+{
+    /// <summary>
+    /// Gets a value indicating whether each output column of a weight gets its own scale (per channel; the default)
+    /// instead of one scale for the whole tensor.
+    /// </summary>
+    public bool PerChannel { get; init; } = true;
+
+    /// <summary>
+    /// Gets a value indicating whether weights use 7 bits instead of 8 (range ±63 for int8, 0..127 for uint8), which
+    /// avoids saturation in the u8×s8 kernels of CPUs without VNNI at the cost of accuracy. Off by default.
+    /// </summary>
+    public bool ReduceRange { get; init; }
+
+    /// <summary>Gets the quantized weight type; <see cref="QuantizedWeightType.Int8"/> by default.</summary>
+    public QuantizedWeightType WeightType { get; init; } = QuantizedWeightType.Int8;
+
+    /// <summary>Gets the op types never quantized, for example <c>Gemm</c> (compared ordinally).</summary>
+    public IReadOnlyCollection<string> ExcludedOpTypes { get; init; } = [];
+
+    /// <summary>Gets the names of nodes never quantized (compared ordinally).</summary>
+    public IReadOnlyCollection<string> ExcludedNodeNames { get; init; } = [];
+
+    /// <summary>Gets the fewest weight elements a weight must have to be quantized; smaller weights stay fp32. Default 0.</summary>
+    public int MinimumWeightElements { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether a following <c>Add</c> of a constant 1-D bias is folded into the quantized
+    /// node's bias input (default <see langword="true"/>).
+    /// </summary>
+    public bool FoldBias { get; init; } = true;
+}

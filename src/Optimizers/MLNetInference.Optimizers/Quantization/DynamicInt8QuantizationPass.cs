@@ -1,0 +1,324 @@
+using Google.Protobuf;
+using MLNetInference.Onnx;
+using MLNetInference.Onnx.Proto;
+using MLNetInference.Optimizers.Passes;
+using MLNetInference.Optimizers.Quantization.Internal;
+
+namespace MLNetInference.Optimizers.Quantization;
+
+/// <summary>
+/// Dynamic INT8 quantization of weights: every <c>MatMul</c> whose B is a 2-D float initializer, and every
+/// <c>Gemm</c> with a constant B (transB and alpha folded into the weights, beta·C into the bias; transA must be 0),
+/// becomes a <c>com.microsoft</c> <c>DynamicQuantizeMatMul</c> with symmetric 8-bit weights. ONNX Runtime quantizes
+/// the activations to uint8 per call. A following <c>Add</c> of a constant 1-D bias of length N is folded into the
+/// node's bias input when nothing else reads the MatMul's output. fp32 weights that nothing reads any more are removed.
+/// </summary>
+public sealed class DynamicInt8QuantizationPass : ModelPass
+{
+    /// <summary>The domain of ONNX Runtime's contrib operators.</summary>
+    public const string MicrosoftDomain = "com.microsoft";
+
+    private readonly DynamicInt8Options _options;
+    private readonly HashSet<string> _excludedOps;
+    private readonly HashSet<string> _excludedNodes;
+
+    /// <summary>Initializes a new instance of the <see cref="DynamicInt8QuantizationPass"/> class.</summary>
+    /// <param name="options">The settings; defaults (per-channel signed int8, bias folding) when <see langword="null"/>.</param>
+    public DynamicInt8QuantizationPass(DynamicInt8Options? options = null)
+    {
+        _options = options ?? new DynamicInt8Options();
+        if (_options.MinimumWeightElements < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "MinimumWeightElements must not be negative.");
+        }
+
+        _excludedOps = new HashSet<string>(_options.ExcludedOpTypes, StringComparer.Ordinal);
+        _excludedNodes = new HashSet<string>(_options.ExcludedNodeNames, StringComparer.Ordinal);
+    }
+
+    /// <inheritdoc/>
+    public override string Name => "dynamic-int8";
+
+    /// <summary>Gets what the latest run did; <see langword="null"/> before the first run.</summary>
+    public DynamicInt8Summary? LastSummary { get; private set; }
+
+    /// <inheritdoc/>
+    protected override bool RunCore(ModelProto model)
+    {
+        var summary = new DynamicInt8Summary();
+        LastSummary = summary;
+        var graph = model.Graph;
+        var index = new GraphIndex(graph);
+        var cache = new Dictionary<string, QuantizedWeight>(StringComparer.Ordinal);
+        var touched = new List<string>();
+        foreach (var node in graph.Node.ToList())
+        {
+            if (!IsDefaultDomain(node.Domain) || node.OpType is not ("MatMul" or "Gemm") || node.Input.Count < 2)
+            {
+                continue;
+            }
+
+            var weight = index.ConstantInitializer(node.Input[1]);
+            if (weight is null || (TensorProto.Types.DataType)weight.DataType != TensorProto.Types.DataType.Float)
+            {
+                continue;
+            }
+
+            var label = node.Name.Length > 0 ? node.Name : $"{node.OpType}->{node.Output[0]}";
+            var reason = SkipReason(node, weight);
+            if (reason is not null)
+            {
+                summary.Skipped.Add($"{label}: {reason}");
+                continue;
+            }
+
+            var rewritten = node.OpType == "MatMul"
+                ? RewriteMatMul(node, weight, index, cache, touched, summary)
+                : RewriteGemm(node, weight, index, cache, touched, summary, out reason);
+            if (!rewritten)
+            {
+                summary.Skipped.Add($"{label}: {reason}");
+            }
+        }
+
+        var changed = summary.QuantizedMatMuls + summary.QuantizedGemms > 0;
+        if (changed)
+        {
+            summary.RemovedInitializers = index.RemoveUnreferencedInitializers(touched);
+            if (!model.OpsetImport.Any(o => o.Domain == MicrosoftDomain))
+            {
+                model.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
+            }
+        }
+
+        return changed;
+    }
+
+    private static bool IsDefaultDomain(string domain) => domain.Length == 0 || domain == "ai.onnx";
+
+    private static long Attribute(NodeProto node, string name, long fallback) =>
+        node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.I : fallback;
+
+    private static float Attribute(NodeProto node, string name, float fallback) =>
+        node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.F : fallback;
+
+    private string? SkipReason(NodeProto node, TensorProto weight)
+    {
+        if (_excludedOps.Contains(node.OpType))
+        {
+            return "op type excluded";
+        }
+
+        if (_excludedNodes.Contains(node.Name))
+        {
+            return "node excluded";
+        }
+
+        if (weight.Dims.Count != 2)
+        {
+            return $"weight is {weight.Dims.Count}-D, not 2-D";
+        }
+
+        if (weight.DataLocation == TensorProto.Types.DataLocation.External)
+        {
+            return "weight is in external data that was not loaded";
+        }
+
+        var elements = weight.Dims[0] * weight.Dims[1];
+        return elements < _options.MinimumWeightElements ? $"weight has {elements} elements, fewer than {_options.MinimumWeightElements}" : null;
+    }
+
+    private bool RewriteMatMul(NodeProto node, TensorProto weight, GraphIndex index, Dictionary<string, QuantizedWeight> cache, List<string> touched, DynamicInt8Summary summary)
+    {
+        var columns = checked((int)weight.Dims[1]);
+        var quantized = GetOrQuantize(weight, transpose: false, alpha: 1f, index, cache);
+        touched.Add(weight.Name);
+
+        var output = node.Output[0];
+        string? bias = null;
+        NodeProto? add = null;
+        if (_options.FoldBias && TryFindBiasAdd(output, columns, index, out add, out var biasName))
+        {
+            bias = biasName;
+            output = add.Output[0];
+            touched.Add(biasName);
+        }
+
+        index.Replace(node, NewNode(node, index, node.Input[0], quantized, bias, output));
+        if (add is not null)
+        {
+            index.Remove(add);
+            summary.FoldedBiases++;
+        }
+
+        summary.QuantizedMatMuls++;
+        return true;
+    }
+
+    private bool RewriteGemm(NodeProto node, TensorProto weight, GraphIndex index, Dictionary<string, QuantizedWeight> cache, List<string> touched, DynamicInt8Summary summary, out string? reason)
+    {
+        reason = null;
+        if (Attribute(node, "transA", 0L) != 0)
+        {
+            reason = "Gemm with transA=1 is not handled";
+            return false;
+        }
+
+        var transB = Attribute(node, "transB", 0L) != 0;
+        var alpha = Attribute(node, "alpha", 1f);
+        var beta = Attribute(node, "beta", 1f);
+        var columns = checked((int)(transB ? weight.Dims[0] : weight.Dims[1]));
+        string? bias = null;
+        float[]? scaledBias = null;
+        var c = node.Input.Count > 2 ? node.Input[2] : string.Empty;
+        if (c.Length > 0 && beta != 0f)
+        {
+            var cTensor = index.ConstantInitializer(c);
+            var isRow = cTensor is not null
+                && (cTensor.Dims.Count == 1 || (cTensor.Dims.Count == 2 && cTensor.Dims[0] == 1))
+                && cTensor.Dims[^1] == columns;
+            if (!isRow || !TensorData.TryReadFloat(cTensor!, out var cValues) || cValues.Length != columns)
+            {
+                reason = "Gemm's C is not a constant float row of length N";
+                return false;
+            }
+
+            if (beta == 1f && cTensor!.Dims.Count == 1)
+            {
+                bias = c;
+            }
+            else
+            {
+                scaledBias = [.. cValues.Select(v => v * beta)];
+            }
+
+            touched.Add(c);
+        }
+
+        if (scaledBias is not null)
+        {
+            bias = index.FreshName($"{c}_bias");
+            index.AddInitializer(TensorData.FromFloat(bias, [columns], scaledBias));
+        }
+
+        var quantized = GetOrQuantize(weight, transB, alpha, index, cache);
+        touched.Add(weight.Name);
+        index.Replace(node, NewNode(node, index, node.Input[0], quantized, bias, node.Output[0]));
+        summary.QuantizedGemms++;
+        return true;
+    }
+
+    private static NodeProto NewNode(NodeProto original, GraphIndex index, string input, QuantizedWeight weight, string? bias, string output)
+    {
+        var name = original.Name.Length > 0 ? original.Name : index.FreshName($"{output}_DynamicQuantizeMatMul");
+        var node = new NodeProto { Name = name, OpType = "DynamicQuantizeMatMul", Domain = MicrosoftDomain };
+        node.Input.Add(input);
+        node.Input.Add(weight.Values);
+        node.Input.Add(weight.Scale);
+        node.Input.Add(weight.ZeroPoint);
+        if (bias is not null)
+        {
+            node.Input.Add(bias);
+        }
+
+        node.Output.Add(output);
+        return node;
+    }
+
+    /// <summary>Finds the single <c>Add</c> that reads <paramref name="output"/> and a constant float [N] bias.</summary>
+    private static bool TryFindBiasAdd(string output, int columns, GraphIndex index, out NodeProto add, out string bias)
+    {
+        add = null!;
+        bias = string.Empty;
+        var consumers = index.Consumers(output);
+        if (index.IsGraphOutput(output) || consumers.Count != 1)
+        {
+            return false;
+        }
+
+        var candidate = consumers[0];
+        if (candidate.OpType != "Add" || !IsDefaultDomain(candidate.Domain) || candidate.Input.Count != 2 || candidate.Input[0] == candidate.Input[1])
+        {
+            return false;
+        }
+
+        var other = candidate.Input[0] == output ? candidate.Input[1] : candidate.Input[0];
+        var tensor = index.ConstantInitializer(other);
+        if (tensor is null
+            || (TensorProto.Types.DataType)tensor.DataType != TensorProto.Types.DataType.Float
+            || tensor.Dims.Count != 1
+            || tensor.Dims[0] != columns)
+        {
+            return false;
+        }
+
+        add = candidate;
+        bias = other;
+        return true;
+    }
+
+    private QuantizedWeight GetOrQuantize(TensorProto weight, bool transpose, float alpha, GraphIndex index, Dictionary<string, QuantizedWeight> cache)
+    {
+        var key = $"{weight.Name}\u0001{transpose}\u0001{alpha:R}";
+        if (cache.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        if (!TensorData.TryReadFloat(weight, out var values))
+        {
+            throw new InvalidOperationException($"Cannot read the float weight '{weight.Name}'.");
+        }
+
+        var rows = checked((int)weight.Dims[0]);
+        var columns = checked((int)weight.Dims[1]);
+        if (values.Length != rows * columns)
+        {
+            throw new InvalidOperationException($"Weight '{weight.Name}' holds {values.Length} values for shape [{rows}, {columns}].");
+        }
+
+        if (transpose)
+        {
+            var transposed = new float[values.Length];
+            for (var r = 0; r < rows; r++)
+            {
+                for (var col = 0; col < columns; col++)
+                {
+                    transposed[(col * rows) + r] = values[(r * columns) + col];
+                }
+            }
+
+            values = transposed;
+            (rows, columns) = (columns, rows);
+        }
+
+        if (alpha != 1f)
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] *= alpha;
+            }
+        }
+
+        var result = SymmetricWeightQuantizer.Quantize(values, rows, columns, _options);
+        var qName = index.FreshName($"{weight.Name}_quantized");
+        var scaleName = index.FreshName($"{weight.Name}_scale");
+        var zeroName = index.FreshName($"{weight.Name}_zero_point");
+        long[] groupDims = _options.PerChannel ? [columns] : [];
+
+        var q = new TensorProto { Name = qName, DataType = (int)result.Type, RawData = ByteString.CopyFrom(result.Values) };
+        q.Dims.Add(rows);
+        q.Dims.Add(columns);
+        var zero = new TensorProto { Name = zeroName, DataType = (int)result.Type, RawData = ByteString.CopyFrom(result.ZeroPoints) };
+        zero.Dims.AddRange(groupDims);
+        index.AddInitializer(q);
+        index.AddInitializer(TensorData.FromFloat(scaleName, groupDims, result.Scales));
+        index.AddInitializer(zero);
+
+        var quantized = new QuantizedWeight(qName, scaleName, zeroName);
+        cache[key] = quantized;
+        return quantized;
+    }
+
+    private sealed record QuantizedWeight(string Values, string Scale, string ZeroPoint);
+}
