@@ -8,10 +8,8 @@ internal sealed record BenchmarkArguments(IReadOnlyList<string> Workloads, bool 
     public const string Usage =
         "usage: dotnet run -c Release --project tests/MLNetInference.Benchmarks -- <workload> [--quick] [--json <file>]\n" +
         "  <workload>  p1 (MiniLM service under closed-loop clients: ML.NET engine pool, raw ONNX Runtime, our pool with and without batching),\n" +
-        "              p2 (MiniLM fp32 vs our dynamic INT8 at b1/b16, embedding cosine), p3 (BatchRunner vs raw ONNX Runtime), p4 (small model under 32 clients: per-call cost),
-" +
-        "              p5 (node counts: original, ONNX Runtime online, ours), p7 (load time: online optimization vs a pre-optimized model), estimator (batched ML.NET pipeline vs ApplyOnnxModel), all
-" +
+        "              p2 (MiniLM fp32 vs our dynamic INT8 at b1/b16, embedding cosine), p3 (BatchRunner vs raw ONNX Runtime), p4 (small model under 32 clients: per-call cost),\n" +
+        "              p5 (node counts: original, ONNX Runtime online, ours), p7 (load time: online optimization vs a pre-optimized model), estimator (batched ML.NET pipeline vs ApplyOnnxModel), all\n" +
         "  --quick     about two minutes per workload, still interleaved side by side\n" +
         "  --json      write one JSON object per variant and line to <file>";
 
