@@ -23,6 +23,22 @@ public sealed class ModelOptimizerTests
     }
 
     [TestMethod]
+    public void Optimize_MiniLmWithFuseAndInt8_QuantizesEveryWeightMatMulWithinTolerance()
+    {
+        var original = File.ReadAllBytes(ModelPaths.MiniLmModel);
+
+        var result = ModelOptimizer.Optimize(original, OptimizationRecipe.Parse("fuse+int8-dynamic"));
+
+        var optimized = OnnxModelIO.Parse(result.Model);
+        Assert.AreEqual(0, optimized.Graph.Node.Count(n => n.OpType == "MatMul" && optimized.Graph.Initializer.Any(i => i.Name == n.Input[1])), "no fp32 weight MatMul left");
+        Assert.IsGreaterThan(30, optimized.Graph.Node.Count(n => n.OpType == "DynamicQuantizeMatMul"));
+        Assert.IsLessThan(result.BytesBefore, result.BytesAfter);
+        Assert.IsTrue(result.Verification.AllCompared);
+        var hidden = result.Verification.Outputs.Single(o => o.Name == "last_hidden_state");
+        Assert.IsGreaterThanOrEqualTo(0.97, hidden.MeanCosine, string.Join("; ", result.Verification.Outputs.Select(o => $"{o.Name}: mean {o.MeanCosine:F4} min {o.MinCosine:F4}")));
+    }
+
+    [TestMethod]
     public void Optimize_MalformedBytes_ThrowsOnnxFormatException()
     {
         Assert.ThrowsExactly<OnnxFormatException>(() => ModelOptimizer.Optimize([1, 2, 3, 4, 5], OptimizationRecipe.Parse("fuse")));

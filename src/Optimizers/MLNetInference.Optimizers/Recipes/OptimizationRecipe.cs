@@ -1,4 +1,5 @@
 using MLNetInference.Optimizers.Passes;
+using MLNetInference.Optimizers.Quantization;
 
 namespace MLNetInference.Optimizers.Recipes;
 
@@ -26,7 +27,7 @@ public sealed class OptimizationRecipe
     private static readonly Dictionary<string, Func<IEnumerable<ModelPass>>?> Steps = new(StringComparer.Ordinal)
     {
         [Fuse] = static () => [new RemoveIdentityAndDropout(), new DeadCodeElimination(), new MakeBatchSymbolic()],
-        [Int8Dynamic] = null,
+        [Int8Dynamic] = static () => [new DynamicInt8QuantizationPass()],
         [Int8Static] = null,
         [Fp16] = null,
         [Int4Weights] = null,
