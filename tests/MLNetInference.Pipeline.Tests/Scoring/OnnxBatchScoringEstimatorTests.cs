@@ -197,6 +197,32 @@ public sealed class OnnxBatchScoringEstimatorTests
         }
     }
 
+    [TestMethod]
+    public void Fit_WithInt8Recipe_ScoresWithTheQuantizedModelCloseToFp32()
+    {
+        var ml = new MLContext(seed: 1);
+        var inputs = MlpRows(16);
+        var data = ml.Data.LoadFromEnumerable(inputs);
+        using var fp32 = ml.Transforms.ScoreOnnxBatched(TestModels.SmallMlpPath).Fit(data);
+        using var int8 = ml.Transforms.ScoreOnnxBatched(new OnnxBatchScoringOptions { ModelPath = TestModels.SmallMlpPath, Recipe = "fuse+int8-dynamic" }).Fit(data);
+
+        var expected = ml.Data.CreateEnumerable<MlpOutput>(fp32.Transform(data), reuseRowObject: false).ToList();
+        var actual = ml.Data.CreateEnumerable<MlpOutput>(int8.Transform(data), reuseRowObject: false).ToList();
+
+        Assert.IsNotNull(int8.Optimization);
+        Assert.IsTrue(MLNetInference.Onnx.OnnxModelIO.Parse(int8.Optimization.Model).Graph.Node.Any(n => n.OpType == "DynamicQuantizeMatMul"));
+        var worst = 0f;
+        var differs = false;
+        for (var r = 0; r < inputs.Length; r++)
+        {
+            worst = Math.Max(worst, TestModels.MaxAbsDiff(expected[r].scores, actual[r].scores));
+            differs |= !expected[r].scores.SequenceEqual(actual[r].scores);
+        }
+
+        Assert.IsTrue(differs, "the quantized model should not be bit-identical to fp32");
+        Assert.IsLessThanOrEqualTo(0.05f, worst);
+    }
+
     private static List<EncoderInput> TextRows(int count)
     {
         var rows = new List<EncoderInput>();

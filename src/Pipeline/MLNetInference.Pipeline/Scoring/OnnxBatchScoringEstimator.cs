@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using MLNetInference.Optimizers.Recipes;
 
 namespace MLNetInference.Scoring;
 
@@ -43,10 +44,23 @@ public sealed class OnnxBatchScoringEstimator : IEstimator<OnnxBatchScoringTrans
     /// <returns>The transformer, which owns the model session.</returns>
     /// <exception cref="Runtime.OnnxModelLoadException">The model cannot be loaded.</exception>
     /// <exception cref="InvalidInputException">A column is missing or has the wrong type or size; the message names it.</exception>
+    /// <exception cref="Optimizers.PassFailedException">The recipe's optimization failed; the message names the pass.</exception>
     public OnnxBatchScoringTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var transformer = new OnnxBatchScoringTransformer(_mlContext, _options.Clone());
+        var options = _options.Clone();
+        OptimizationResult? optimization = null;
+        if (!string.IsNullOrWhiteSpace(options.Recipe))
+        {
+            // Optimize once, at fit time; the transformer scores with, and saves, the optimized model.
+            var original = options.ModelBytes ?? File.ReadAllBytes(options.ModelPath!);
+            optimization = ModelOptimizer.Optimize(original, OptimizationRecipe.Parse(options.Recipe));
+            options.ModelBytes = optimization.Model;
+            options.ModelPath = null;
+            options.Recipe = null;
+        }
+
+        var transformer = new OnnxBatchScoringTransformer(_mlContext, options) { Optimization = optimization };
         try
         {
             transformer.GetOutputSchema(input.Schema);

@@ -51,6 +51,13 @@ public sealed class OnnxBatchScoringOptions
     /// </summary>
     public int StockSequenceLength { get; set; }
 
+    /// <summary>
+    /// Gets or sets an optimization recipe applied when the estimator is fitted, for example <c>fuse+int8-dynamic</c>
+    /// (see <c>MLNetInference.Optimizers.Recipes.OptimizationRecipe</c>). The optimized model is checked against the
+    /// original, scored with, and saved; <see langword="null"/> scores the model as given.
+    /// </summary>
+    public string? Recipe { get; set; }
+
     internal int EffectiveWindow => LengthGroupingWindow <= 0 ? Math.Max(256, BatchSize * 4) : Math.Max(LengthGroupingWindow, BatchSize);
 
     internal void Validate()
@@ -85,6 +92,7 @@ public sealed class OnnxBatchScoringOptions
             MaxSequenceLength = MaxSequenceLength,
             Session = Session.Clone(),
             StockSequenceLength = StockSequenceLength,
+            Recipe = Recipe,
         };
         foreach (var pair in InputColumns)
         {

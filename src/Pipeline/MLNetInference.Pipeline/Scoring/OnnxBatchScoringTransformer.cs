@@ -88,6 +88,9 @@ public sealed class OnnxBatchScoringTransformer : ITransformer, IPersistableTran
     /// <summary>Gets the loaded model: its metadata, execution provider and batch support.</summary>
     public OnnxModelSession Model => _model;
 
+    /// <summary>Gets the report of the recipe applied at fit time (node counts, size, accuracy against the original), or <see langword="null"/>.</summary>
+    public Optimizers.Recipes.OptimizationResult? Optimization { get; init; }
+
     /// <summary>Gets the batch runner this transformer scores through.</summary>
     public BatchRunner Runner => _runner;
 
