@@ -10,16 +10,13 @@ namespace MLNetInference.Benchmarks.Workloads;
 internal static class MiniLmPools
 {
     /// <summary>Fits <c>EmbedSentences</c> and saves it as one zip at <paramref name="path"/>.</summary>
-    public static string BuildZip(string path)
+    public static string BuildZip(string path, string? recipe = null)
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(new[] { new TextRow { Text = "warm up" } });
-        var model = ml.Transforms.EmbedSentences(nameof(TextRow.Text), ModelPaths.MiniLmModel, ModelPaths.MiniLmVocab).Fit(data);
+        var model = ml.Transforms.EmbedSentences(nameof(TextRow.Text), ModelPaths.MiniLmModel, ModelPaths.MiniLmVocab, recipe: recipe).Fit(data);
         BatchedModel.Save(ml, model, data.Schema, path);
-        foreach (var stage in BatchedModel.Leaves(model))
-        {
-            (stage as IDisposable)?.Dispose();
-        }
+        BatchedModel.DisposeModel(model);
 
         return path;
     }

@@ -39,6 +39,8 @@ internal sealed class ServiceWorkload : IWorkload
         using var raw = new RawOrtEmbedder(ModelPaths.MiniLmModel, ModelPaths.MiniLmVocab);
         var (unbatchedProvider, unbatched) = MiniLmPools.Create(zip, o => o.MaxBatchSize = 1);
         var (batchedProvider, batched) = MiniLmPools.Create(zip, _ => { });
+        var int8Zip = MiniLmPools.BuildZip(Path.Combine(Path.GetTempPath(), $"mlnetinference-bench-p1-int8-{Environment.ProcessId}.zip"), recipe: "int8-dynamic");
+        var (int8Provider, int8) = MiniLmPools.Create(int8Zip, o => o.MaxBatchSize = 1);
         var (tunedProvider, tuned) = MiniLmPools.Create(zip, o =>
         {
             o.MaxBatchSize = TunedBatch;
@@ -49,6 +51,8 @@ internal sealed class ServiceWorkload : IWorkload
             var defaults = new DynamicBatchingOptions();
             var check = CheckSameEmbeddings(rows[..CheckedRows], engines, raw, unbatched, batched, tuned);
             progress.WriteLine($"  check: {check}");
+            var int8Check = Int8Cosines(rows[..CheckedRows], raw, int8);
+            progress.WriteLine($"  int8: {int8Check}");
             var meanTokens = rows.Average(r => raw.Tokenize(r.Text).Length);
             var records = new List<BenchmarkRecord>();
             foreach (var clients in levels)
@@ -89,6 +93,14 @@ internal sealed class ServiceWorkload : IWorkload
                     },
                     new BenchmarkVariant
                     {
+                        Name = "e-int8-ours-pool-unbatched",
+                        Clients = clients,
+                        BaselineName = PooledEngines,
+                        AlsoComparedWith = [RawOrt],
+                        RunTimedSlice = (round, latencies) => ClosedLoop.RunTasks(clients, Duration(round), i => int8.PredictAsync(rows[i % SentenceCount]), latencies),
+                    },
+                    new BenchmarkVariant
+                    {
                         Name = "d-ours-pool-batched-defaults",
                         Clients = clients,
                         BaselineName = PooledEngines,
@@ -106,7 +118,8 @@ internal sealed class ServiceWorkload : IWorkload
                     $"(c) our PredictionEnginePool from the EmbedSentences zip with MaxBatchSize 1; (d) the same with its defaults (MaxBatchSize {defaults.MaxBatchSize}, " +
                     $"MaxQueueDelay {defaults.MaxQueueDelay.TotalMilliseconds:F0} ms, GroupByLength {defaults.GroupByLength}, workers = cores ({Environment.ProcessorCount}), " +
                     $"intra-op {defaults.IntraOpThreadsPerWorker} per worker) and tuned for CPU (MaxBatchSize {TunedBatch}, MaxQueueDelay 1 ms, the rest default); (c) and (d) clients are async tasks awaiting PredictAsync; " +
-                    $"{check}; peak RSS is process-wide (VmHWM), all models loaded.";
+                    "(e) our pool over the same pipeline fitted with the optimizer's int8-dynamic recipe (weights INT8, an INT8 model, not fp32), MaxBatchSize 1; " +
+                    $"{check}; {int8Check}; peak RSS is process-wide (VmHWM), all models loaded.";
                 records.AddRange(new InterleavedRun(variants).Execute(Name, rounds, _ => note, progress));
             }
 
@@ -115,11 +128,18 @@ internal sealed class ServiceWorkload : IWorkload
         finally
         {
             tunedProvider.Dispose();
+            int8Provider.Dispose();
             batchedProvider.Dispose();
             unbatchedProvider.Dispose();
             (stock as IDisposable)?.Dispose();
             File.Delete(zip);
         }
+    }
+
+    private static string Int8Cosines(TextRow[] rows, RawOrtEmbedder raw, PredictionEnginePool<TextRow, EmbeddingRow> int8)
+    {
+        var cosines = rows.Select(row => (double)System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(raw.Embed(row.Text), int8.Predict(row).Vector)).ToArray();
+        return $"(e) embeddings against fp32 (b) on {rows.Length} sentences: cosine mean {cosines.Average():F4}, min {cosines.Min():F4}";
     }
 
     private static string CheckSameEmbeddings(

@@ -17,6 +17,7 @@ public static class SentenceEmbeddingCatalog
     /// <param name="outputColumnName">The embedding column.</param>
     /// <param name="maxLength">The most tokens per text, [CLS] and [SEP] included; longer text is truncated.</param>
     /// <param name="session">Session settings for the encoder; defaults when <see langword="null"/>.</param>
+    /// <param name="recipe">An optimization recipe applied to the encoder at fit time (for example <c>int8-dynamic</c>); none when <see langword="null"/>.</param>
     /// <returns>The estimator chain.</returns>
     public static IEstimator<ITransformer> EmbedSentences(
         this TransformsCatalog catalog,
@@ -25,13 +26,14 @@ public static class SentenceEmbeddingCatalog
         string vocabPath,
         string outputColumnName = "embedding",
         int maxLength = 128,
-        OnnxSessionOptions? session = null)
+        OnnxSessionOptions? session = null,
+        string? recipe = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentException.ThrowIfNullOrEmpty(inputColumnName);
         ArgumentException.ThrowIfNullOrEmpty(modelPath);
         ArgumentException.ThrowIfNullOrEmpty(vocabPath);
-        var scoring = new OnnxBatchScoringOptions { ModelPath = modelPath, MaxSequenceLength = maxLength, Session = session ?? new OnnxSessionOptions() };
+        var scoring = new OnnxBatchScoringOptions { ModelPath = modelPath, MaxSequenceLength = maxLength, Session = session ?? new OnnxSessionOptions(), Recipe = recipe };
         scoring.OutputColumns["last_hidden_state"] = "last_hidden_state";
         return catalog.TokenizeForBert(inputColumnName, vocabPath, maxLength)
             .Append(catalog.ScoreOnnxBatched(scoring))
