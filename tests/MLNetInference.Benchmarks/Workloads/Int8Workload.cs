@@ -57,7 +57,7 @@ internal sealed class Int8Workload : IWorkload
             using var int8 = new InferenceSession(int8Path, options);
             using var int8Keep = new InferenceSession(int8KeepPath, options);
             var inputNames = fp32.InputMetadata.Keys.ToList();
-            var tokens = TokenizeRows(inputNames);
+            var tokens = FullLengthTokens.Rows(inputNames, LargeBatch, SequenceLength);
             var hidden = (int)fp32.OutputMetadata[Output].Dimensions[^1];
 
             using var fp32b1 = new RawCalls(fp32, inputNames, tokens, 1, hidden);
@@ -69,12 +69,12 @@ internal sealed class Int8Workload : IWorkload
 
             var variants = new[]
             {
-                Variant("fp32-ort-b1", null, fp32b1.Run, 4, 1),
-                Variant("int8-dynamic-b1", "fp32-ort-b1", int8b1.Run, 4, 1),
-                Variant("int8-dynamic-ffn2l01fp32-b1", "fp32-ort-b1", keepb1.Run, 4, 1),
-                Variant("fp32-ort-b16", null, fp32b16.Run, 1, LargeBatch),
-                Variant("int8-dynamic-b16", "fp32-ort-b16", int8b16.Run, 1, LargeBatch),
-                Variant("int8-dynamic-ffn2l01fp32-b16", "fp32-ort-b16", keepb16.Run, 1, LargeBatch),
+                CallVariant.Create("fp32-ort-b1", null, fp32b1.Run, 4, 1),
+                CallVariant.Create("int8-dynamic-b1", "fp32-ort-b1", int8b1.Run, 4, 1),
+                CallVariant.Create("int8-dynamic-ffn2l01fp32-b1", "fp32-ort-b1", keepb1.Run, 4, 1),
+                CallVariant.Create("fp32-ort-b16", null, fp32b16.Run, 1, LargeBatch),
+                CallVariant.Create("int8-dynamic-b16", "fp32-ort-b16", int8b16.Run, 1, LargeBatch),
+                CallVariant.Create("int8-dynamic-ffn2l01fp32-b16", "fp32-ort-b16", keepb16.Run, 1, LargeBatch),
             };
 
             var notes = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -100,22 +100,6 @@ internal sealed class Int8Workload : IWorkload
         }
     }
 
-    private static BenchmarkVariant Variant(string name, string? baseline, Action call, int callsPerSlice, int rowsPerCall) => new()
-    {
-        Name = name,
-        BaselineName = baseline,
-        RunSlice = (_, latencies) =>
-        {
-            for (var c = 0; c < callsPerSlice; c++)
-            {
-                var start = Stopwatch.GetTimestamp();
-                call();
-                latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-            }
-
-            return callsPerSlice * rowsPerCall;
-        },
-    };
 
     /// <summary>Embeds <see cref="CosineSentences"/> real sentences with both models through the text pipeline and compares them.</summary>
     private static (double Mean, double Min) EmbeddingCosine(List<float[]> fp32, string int8Path, string label, TextWriter progress)
@@ -152,27 +136,4 @@ internal sealed class Int8Workload : IWorkload
         return DataViewReader.ReadVectors<float>(embedded, "embedding");
     }
 
-    /// <summary>Tokenizes <see cref="LargeBatch"/> texts of concatenated corpus sentences to exactly 128 tokens each.</summary>
-    private static long[][][] TokenizeRows(IReadOnlyList<string> inputNames)
-    {
-        var sentences = SentenceCorpus.Load(LargeBatch * 12);
-        var texts = Enumerable.Range(0, LargeBatch)
-            .Select(r => new TextRow { Text = string.Join(' ', sentences.Skip(r * 12).Take(12)) })
-            .ToList();
-        var ml = new MLContext(seed: 0);
-        var data = ml.Data.LoadFromEnumerable(texts);
-        var tokenized = ml.Transforms.TokenizeForBert(nameof(TextRow.Text), ModelPaths.MiniLmVocab, maxLength: SequenceLength).Fit(data).Transform(data);
-
-        var byInput = new long[inputNames.Count][][];
-        for (var i = 0; i < inputNames.Count; i++)
-        {
-            byInput[i] = [.. DataViewReader.ReadVectors<long>(tokenized, inputNames[i])];
-            if (byInput[i].Any(row => row.Length != SequenceLength))
-            {
-                throw new InvalidOperationException($"Expected {SequenceLength} tokens per row for '{inputNames[i]}'; concatenate more sentences.");
-            }
-        }
-
-        return byInput;
-    }
 }

@@ -26,7 +26,7 @@ internal sealed class OverheadWorkload : IWorkload
         var rounds = quick ? 30 : 90;
         using var model = new OnnxSessionFactory().Create(ModelPaths.MiniLmModel, new OnnxSessionOptions { IntraOpThreads = 1, InterOpThreads = 1 });
         var runner = new BatchRunner(model, new BatchRunnerOptions { OutputNames = [Output], MaxBatchSize = LargeBatch });
-        var tokens = TokenizeRows(runner.InputNames);
+        var tokens = FullLengthTokens.Rows(runner.InputNames, LargeBatch, SequenceLength);
         var hidden = (int)model.Session.OutputMetadata[Output].Dimensions[^1];
 
         var ours1 = new RunnerCalls(runner, tokens, 1, hidden);
@@ -37,10 +37,10 @@ internal sealed class OverheadWorkload : IWorkload
 
         var variants = new[]
         {
-            Variant("raw-ort-b1", null, raw1.Run, 8, 1),
-            Variant("batchrunner-b1", "raw-ort-b1", ours1.Run, 8, 1),
-            Variant("raw-ort-b16", null, raw16.Run, 1, LargeBatch),
-            Variant("batchrunner-b16", "raw-ort-b16", ours16.Run, 1, LargeBatch),
+            CallVariant.Create("raw-ort-b1", null, raw1.Run, 8, 1),
+            CallVariant.Create("batchrunner-b1", "raw-ort-b1", ours1.Run, 8, 1),
+            CallVariant.Create("raw-ort-b16", null, raw16.Run, 1, LargeBatch),
+            CallVariant.Create("batchrunner-b16", "raw-ort-b16", ours16.Run, 1, LargeBatch),
         };
 
         var note = $"MiniLM fp32, {SequenceLength} real tokens per row (concatenated corpus sentences), one shared InferenceSession " +
@@ -50,49 +50,7 @@ internal sealed class OverheadWorkload : IWorkload
         return new InterleavedRun(variants).Execute(Name, rounds, _ => note, progress);
     }
 
-    private static BenchmarkVariant Variant(string name, string? baseline, Action call, int callsPerSlice, int rowsPerCall) => new()
-    {
-        Name = name,
-        BaselineName = baseline,
-        RunSlice = (_, latencies) =>
-        {
-            for (var c = 0; c < callsPerSlice; c++)
-            {
-                var start = Stopwatch.GetTimestamp();
-                call();
-                latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-            }
 
-            return callsPerSlice * rowsPerCall;
-        },
-    };
-
-    /// <summary>Tokenizes <see cref="LargeBatch"/> texts of concatenated corpus sentences to exactly 128 tokens each.</summary>
-    private static long[][][] TokenizeRows(IReadOnlyList<string> inputNames)
-    {
-        var sentences = SentenceCorpus.Load(LargeBatch * 12);
-        var texts = Enumerable.Range(0, LargeBatch)
-            .Select(r => new TextRow { Text = string.Join(' ', sentences.Skip(r * 12).Take(12)) })
-            .ToList();
-        var ml = new MLContext(seed: 0);
-        var data = ml.Data.LoadFromEnumerable(texts);
-        var tokenized = ml.Transforms.TokenizeForBert(nameof(TextRow.Text), ModelPaths.MiniLmVocab, maxLength: SequenceLength).Fit(data).Transform(data);
-
-        var byInput = new long[inputNames.Count][][];
-        for (var i = 0; i < inputNames.Count; i++)
-        {
-            byInput[i] = [.. DataViewReader.ReadVectors<long>(tokenized, inputNames[i])];
-            foreach (var row in byInput[i])
-            {
-                if (row.Length != SequenceLength)
-                {
-                    throw new InvalidOperationException($"Expected {SequenceLength} tokens per row for '{inputNames[i]}', got {row.Length}; concatenate more sentences.");
-                }
-            }
-        }
-
-        return byInput;
-    }
 
     private static void CheckSameOutputs(RunnerCalls ours, RawCalls raw, TextWriter progress)
     {
