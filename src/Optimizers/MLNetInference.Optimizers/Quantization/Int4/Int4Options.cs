@@ -1,0 +1,32 @@
+namespace MLNetInference.Optimizers.Quantization.Int4;
+
+/// <summary>Settings of <see cref="Int4WeightQuantizationPass"/>: block size, symmetry, and which nodes are left alone.</summary>
+public sealed class Int4Options
+{
+    /// <summary>
+    /// Gets the number of consecutive K elements of one weight column that share a scale (and zero point); a power of
+    /// two of at least 16. 32 by default.
+    /// </summary>
+    public int BlockSize { get; init; } = 32;
+
+    /// <summary>
+    /// Gets a value indicating whether each block is quantized symmetrically (scale = max|w| / 7, implicit zero point 8;
+    /// the default) instead of asymmetrically over [min(w, 0), max(w, 0)] with a stored 4-bit zero point per block.
+    /// </summary>
+    public bool Symmetric { get; init; } = true;
+
+    /// <summary>
+    /// Gets the <c>accuracy_level</c> attribute of the <c>MatMulNBits</c> nodes: 0 (the default) lets ONNX Runtime pick,
+    /// 1 fp32, 2 fp16, 3 bf16 and 4 int8 activations (fastest on CPU, least accurate).
+    /// </summary>
+    public int AccuracyLevel { get; init; }
+
+    /// <summary>Gets the op types never quantized (compared ordinally); only <c>MatMul</c> is a candidate.</summary>
+    public IReadOnlyCollection<string> ExcludedOpTypes { get; init; } = [];
+
+    /// <summary>Gets the names of nodes never quantized (compared ordinally).</summary>
+    public IReadOnlyCollection<string> ExcludedNodeNames { get; init; } = [];
+
+    /// <summary>Gets the fewest weight elements (K × N) a weight must have to be quantized; smaller weights stay fp32. Default 0.</summary>
+    public int MinimumWeightElements { get; init; }
+}

@@ -1,0 +1,193 @@
+using Google.Protobuf;
+using MLNetInference.Onnx;
+using MLNetInference.Onnx.Proto;
+using MLNetInference.Optimizers.Passes;
+using MLNetInference.Optimizers.Quantization.Internal;
+
+namespace MLNetInference.Optimizers.Quantization.Int4;
+
+/// <summary>
+/// INT4 weight-only quantization: every <c>MatMul</c> whose B is a 2-D float initializer [K, N] becomes a
+/// <c>com.microsoft</c> <c>MatMulNBits</c> (bits 4) with block-wise scales along K (and zero points when asymmetric).
+/// Activations stay float; ONNX Runtime dequantizes the weights inside the kernel. fp32 weights that nothing reads any
+/// more are removed, and the <c>com.microsoft</c> opset import is added.
+/// </summary>
+public sealed class Int4WeightQuantizationPass : ModelPass
+{
+    private readonly Int4Options _options;
+    private readonly HashSet<string> _excludedOps;
+    private readonly HashSet<string> _excludedNodes;
+
+    /// <summary>Initializes a new instance of the <see cref="Int4WeightQuantizationPass"/> class.</summary>
+    /// <param name="options">The settings; defaults (block size 32, symmetric) when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The block size is not a power of two of at least 16, or a count is negative.</exception>
+    public Int4WeightQuantizationPass(Int4Options? options = null)
+    {
+        _options = options ?? new Int4Options();
+        if (_options.BlockSize < 16 || (_options.BlockSize & (_options.BlockSize - 1)) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"BlockSize must be a power of two of at least 16, not {_options.BlockSize}.");
+        }
+
+        if (_options.MinimumWeightElements < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "MinimumWeightElements must not be negative.");
+        }
+
+        if (_options.AccuracyLevel is < 0 or > 4)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "AccuracyLevel must be between 0 and 4.");
+        }
+
+        _excludedOps = new HashSet<string>(_options.ExcludedOpTypes, StringComparer.Ordinal);
+        _excludedNodes = new HashSet<string>(_options.ExcludedNodeNames, StringComparer.Ordinal);
+    }
+
+    /// <inheritdoc/>
+    public override string Name => "int4-weights";
+
+    /// <summary>Gets what the latest run did; <see langword="null"/> before the first run.</summary>
+    public Int4Summary? LastSummary { get; private set; }
+
+    /// <inheritdoc/>
+    protected override bool RunCore(ModelProto model)
+    {
+        var summary = new Int4Summary();
+        LastSummary = summary;
+        var index = new GraphIndex(model.Graph);
+        var cache = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var touched = new List<string>();
+        foreach (var node in model.Graph.Node.ToList())
+        {
+            if (node.Domain is not ("" or "ai.onnx") || node.OpType != "MatMul" || node.Input.Count != 2)
+            {
+                continue;
+            }
+
+            var weight = index.ConstantInitializer(node.Input[1]);
+            if (weight is null || (TensorProto.Types.DataType)weight.DataType != TensorProto.Types.DataType.Float)
+            {
+                continue;
+            }
+
+            var label = node.Name.Length > 0 ? node.Name : $"MatMul->{node.Output[0]}";
+            var reason = SkipReason(node, weight);
+            if (reason is not null)
+            {
+                summary.Skipped.Add($"{label}: {reason}");
+                continue;
+            }
+
+            var inputs = GetOrQuantize(weight, index, cache);
+            touched.Add(weight.Name);
+            var replacement = new NodeProto
+            {
+                Name = node.Name.Length > 0 ? node.Name : index.FreshName($"{node.Output[0]}_MatMulNBits"),
+                OpType = "MatMulNBits",
+                Domain = DynamicInt8QuantizationPass.MicrosoftDomain,
+            };
+            replacement.Input.Add(node.Input[0]);
+            replacement.Input.AddRange(inputs);
+            replacement.Output.Add(node.Output[0]);
+            replacement.Attribute.Add(IntAttribute("K", weight.Dims[0]));
+            replacement.Attribute.Add(IntAttribute("N", weight.Dims[1]));
+            replacement.Attribute.Add(IntAttribute("bits", 4));
+            replacement.Attribute.Add(IntAttribute("block_size", _options.BlockSize));
+            if (_options.AccuracyLevel != 0)
+            {
+                replacement.Attribute.Add(IntAttribute("accuracy_level", _options.AccuracyLevel));
+            }
+
+            index.Replace(node, replacement);
+            summary.QuantizedMatMuls++;
+        }
+
+        if (summary.QuantizedMatMuls == 0)
+        {
+            return false;
+        }
+
+        summary.RemovedInitializers = index.RemoveUnreferencedInitializers(touched);
+        var microsoft = model.OpsetImport.FirstOrDefault(o => o.Domain == DynamicInt8QuantizationPass.MicrosoftDomain);
+        if (microsoft is null)
+        {
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = DynamicInt8QuantizationPass.MicrosoftDomain, Version = 1 });
+        }
+
+        return true;
+    }
+
+    private static AttributeProto IntAttribute(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    private string? SkipReason(NodeProto node, TensorProto weight)
+    {
+        if (_excludedOps.Contains(node.OpType))
+        {
+            return "op type excluded";
+        }
+
+        if (_excludedNodes.Contains(node.Name))
+        {
+            return "node excluded";
+        }
+
+        if (weight.Dims.Count != 2)
+        {
+            return $"weight is {weight.Dims.Count}-D, not 2-D";
+        }
+
+        if (weight.DataLocation == TensorProto.Types.DataLocation.External)
+        {
+            return "weight is in external data that was not loaded";
+        }
+
+        var elements = weight.Dims[0] * weight.Dims[1];
+        if (elements == 0)
+        {
+            return "weight is empty";
+        }
+
+        return elements < _options.MinimumWeightElements ? $"weight has {elements} elements, fewer than {_options.MinimumWeightElements}" : null;
+    }
+
+    private string[] GetOrQuantize(TensorProto weight, GraphIndex index, Dictionary<string, string[]> cache)
+    {
+        if (cache.TryGetValue(weight.Name, out var cached))
+        {
+            return cached;
+        }
+
+        if (!TensorData.TryReadFloat(weight, out var values))
+        {
+            throw new InvalidOperationException($"Cannot read the float weight '{weight.Name}'.");
+        }
+
+        var k = checked((int)weight.Dims[0]);
+        var n = checked((int)weight.Dims[1]);
+        if (values.Length != k * n)
+        {
+            throw new InvalidOperationException($"Weight '{weight.Name}' holds {values.Length} values for shape [{k}, {n}].");
+        }
+
+        var block = Int4BlockQuantizer.Quantize(values, k, n, _options.BlockSize, _options.Symmetric);
+        var packedName = index.FreshName($"{weight.Name}_Q4");
+        var scalesName = index.FreshName($"{weight.Name}_scales");
+        var packed = new TensorProto { Name = packedName, DataType = (int)TensorProto.Types.DataType.Uint8, RawData = ByteString.CopyFrom(block.Packed) };
+        packed.Dims.AddRange([n, block.Blocks, block.BlobSize]);
+        index.AddInitializer(packed);
+        index.AddInitializer(TensorData.FromFloat(scalesName, [(long)n * block.Blocks], block.Scales));
+        string[] inputs = [packedName, scalesName];
+        if (block.ZeroPoints is { } zeroPoints)
+        {
+            var zeroName = index.FreshName($"{weight.Name}_zero_points");
+            var zero = new TensorProto { Name = zeroName, DataType = (int)TensorProto.Types.DataType.Uint8, RawData = ByteString.CopyFrom(zeroPoints) };
+            zero.Dims.Add(zeroPoints.Length);
+            index.AddInitializer(zero);
+            inputs = [packedName, scalesName, zeroName];
+        }
+
+        cache[weight.Name] = inputs;
+        return inputs;
+    }
+}
