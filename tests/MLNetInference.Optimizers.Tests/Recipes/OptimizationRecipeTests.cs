@@ -28,10 +28,10 @@ public sealed class OptimizationRecipeTests
     [TestMethod]
     public void CreatePasses_StepNotImplemented_ThrowsNotSupportedNamingIt()
     {
-        var recipe = OptimizationRecipe.Parse("int4-weights");
+        var recipe = OptimizationRecipe.Parse("int8-static");
 
         var ex = Assert.ThrowsExactly<NotSupportedException>(() => recipe.CreatePasses());
 
-        StringAssert.Contains(ex.Message, "int4-weights");
+        StringAssert.Contains(ex.Message, "int8-static");
     }
 }

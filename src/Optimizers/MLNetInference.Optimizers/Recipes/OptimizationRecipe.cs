@@ -1,5 +1,7 @@
 using MLNetInference.Optimizers.Passes;
 using MLNetInference.Optimizers.Quantization;
+using MLNetInference.Optimizers.Quantization.Fp16;
+using MLNetInference.Optimizers.Quantization.Int4;
 
 namespace MLNetInference.Optimizers.Recipes;
 
@@ -29,8 +31,8 @@ public sealed class OptimizationRecipe
         [Fuse] = static () => [new RemoveIdentityAndDropout(), new DeadCodeElimination(), new MakeBatchSymbolic()],
         [Int8Dynamic] = static () => [new DynamicInt8QuantizationPass()],
         [Int8Static] = null,
-        [Fp16] = null,
-        [Int4Weights] = null,
+        [Fp16] = static () => [new Fp16ConversionPass()],
+        [Int4Weights] = static () => [new Int4WeightQuantizationPass(new Int4Options { Symmetric = false, BlockSize = 16 })],
     };
 
     private OptimizationRecipe(IReadOnlyList<string> steps)
