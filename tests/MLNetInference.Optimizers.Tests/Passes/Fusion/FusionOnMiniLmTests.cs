@@ -11,12 +11,14 @@ namespace MLNetInference.Optimizers.Tests.Passes.Fusion;
 public sealed class FusionOnMiniLmTests
 {
     [TestMethod]
-    public void FusionPasses_MiniLm_FusesNormsAndGelusAndMatchesOriginal()
+    [DataRow(false)]
+    [DataRow(true)]
+    public void FusionPasses_MiniLm_FusesNormsGelusAndAttentionAndMatchesOriginal(bool includeAttention)
     {
         var original = File.ReadAllBytes(ModelPaths.MiniLmModel);
         var model = OnnxModelIO.Parse(original);
         var before = model.Graph.Node.Count;
-        var manager = new PassManager(FusionPasses.Create());
+        var manager = new PassManager(FusionPasses.Create(includeAttention));
 
         Assert.IsTrue(manager.Run(model));
 
@@ -31,6 +33,12 @@ public sealed class FusionOnMiniLmTests
         Assert.AreEqual(0, Count("ReduceMean"));
         Assert.AreEqual(0, Count("Sqrt"));
         Assert.IsLessThan(before - 150, after);
+        Assert.AreEqual(includeAttention ? 6 : 0, Count("Attention"));
+        if (includeAttention)
+        {
+            Assert.AreEqual(0, Count("Softmax"));
+            Assert.IsLessThanOrEqualTo(80, after);
+        }
 
         var fused = OnnxModelIO.ToBytes(model);
         var inputs = new SampleInputOptions { SampleCount = 2, BatchSize = 2, SequenceLength = 16 };
@@ -43,6 +51,6 @@ public sealed class FusionOnMiniLmTests
         var all = ModelVerifier.Compare(original, fused, inputs, new VerificationOptions { OptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL });
         Assert.IsTrue(all.AllCompared, string.Join("; ", all.Outputs.Select(o => o.Problem)));
         Assert.IsLessThanOrEqualTo(1e-3, all.MaxAbsDiff);
-        Console.WriteLine($"MiniLM fusion: {before} -> {after} nodes; last_hidden_state max abs diff {hidden.MaxAbsDiff:G3}, min cosine {hidden.MinCosine:F7}; under ORT_ENABLE_ALL max abs diff {all.MaxAbsDiff:G3}, min cosine {all.MinCosine:F7}");
+        Console.WriteLine($"MiniLM fusion (attention {includeAttention}): {before} -> {after} nodes; last_hidden_state max abs diff {hidden.MaxAbsDiff:G3}, min cosine {hidden.MinCosine:F7}; under ORT_ENABLE_ALL max abs diff {all.MaxAbsDiff:G3}, min cosine {all.MinCosine:F7}");
     }
 }

@@ -34,9 +34,11 @@ public sealed class BiasGeluFusion : RewriteRule
 
         var (add, x, bias) = match.Value;
         var output = node.Output[0];
-        RemoveNodes(graph, node, add);
-        graph.EnsureOpset(MicrosoftDomain, 1);
-        graph.AddNode("BiasGelu", [x, bias], [output], graph.GenerateUniqueName("BiasGelu"), MicrosoftDomain);
+        ReplaceNodes(graph, new[] { node, add }, () =>
+        {
+            graph.EnsureOpset(MicrosoftDomain, 1);
+            graph.AddNode("BiasGelu", [x, bias], [output], graph.GenerateUniqueName("BiasGelu"), MicrosoftDomain);
+        });
         return true;
     }
 

@@ -127,22 +127,58 @@ internal static class FusionGraphHelpers
     public static AttributeProto IntAttribute(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
-    /// <summary>Removes nodes, then any <c>Constant</c> node that fed them and is now unread.</summary>
-    public static void RemoveNodes(OnnxGraph graph, params NodeProto[] nodes)
+    /// <summary>
+    /// Removes nodes, then, working upstream, every node in the default domain that fed them and is now unread
+    /// (its <c>Constant</c> operands, a shared mask computation once its last reader is gone), and the initializers
+    /// nothing reads any more.
+    /// </summary>
+    /// <param name="graph">The graph.</param>
+    /// <param name="nodes">The nodes a fused node replaces.</param>
+    /// <param name="addReplacement">Adds the fused node; it runs after the nodes are removed and before the cleanup.</param>
+    public static void ReplaceNodes(OnnxGraph graph, IEnumerable<NodeProto> nodes, Action addReplacement)
     {
-        var inputs = new List<string>();
+        var pending = new Stack<string>();
         foreach (var node in nodes)
         {
-            inputs.AddRange(node.Input);
-            graph.RemoveNode(node);
+            if (graph.RemoveNode(node))
+            {
+                foreach (var input in node.Input)
+                {
+                    pending.Push(input);
+                }
+            }
         }
 
-        foreach (var input in inputs)
+        addReplacement();
+        while (pending.Count > 0)
         {
-            if (input.Length > 0 && graph.GetProducer(input) is { OpType: "Constant" } constant
-                && IsOnnxDomain(constant) && !graph.IsUsed(input))
+            var value = pending.Pop();
+            if (value.Length == 0 || graph.IsUsed(value))
             {
-                graph.RemoveNode(constant);
+                continue;
+            }
+
+            var producer = graph.GetProducer(value);
+            if (producer is null)
+            {
+                if (graph.Initializers.ContainsKey(value) && !graph.IsGraphInput(value))
+                {
+                    graph.RemoveInitializer(value);
+                }
+
+                continue;
+            }
+
+            if (!IsOnnxDomain(producer) || producer.Attribute.Any(a => a.G is not null || a.Graphs.Count > 0)
+                || producer.Output.Any(o => o.Length > 0 && graph.IsUsed(o)))
+            {
+                continue;
+            }
+
+            graph.RemoveNode(producer);
+            foreach (var input in producer.Input)
+            {
+                pending.Push(input);
             }
         }
     }

@@ -37,9 +37,11 @@ public sealed class GeluFusion : RewriteRule
 
         var (x, last, nodes) = match.Value;
         var output = last.Output[0];
-        RemoveNodes(graph, [.. nodes]);
-        graph.EnsureOpset(MicrosoftDomain, 1);
-        graph.AddNode("Gelu", [x], [output], graph.GenerateUniqueName("Gelu"), MicrosoftDomain);
+        ReplaceNodes(graph, nodes, () =>
+        {
+            graph.EnsureOpset(MicrosoftDomain, 1);
+            graph.AddNode("Gelu", [x], [output], graph.GenerateUniqueName("Gelu"), MicrosoftDomain);
+        });
         return true;
     }
 

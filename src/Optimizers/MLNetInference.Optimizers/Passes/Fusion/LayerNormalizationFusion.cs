@@ -37,15 +37,17 @@ public sealed class LayerNormalizationFusion : RewriteRule
 
         var m = match.Value;
         var output = m.Last.Output[0];
-        RemoveNodes(graph, [.. m.Nodes]);
-        graph.EnsureOpset(string.Empty, 17);
-        var inputs = m.Beta is null ? new[] { m.Input, m.Gamma } : [m.Input, m.Gamma, m.Beta];
-        graph.AddNode(
-            "LayerNormalization",
-            inputs,
-            [output],
-            graph.GenerateUniqueName("LayerNormalization"),
-            attributes: [IntAttribute("axis", -1), FloatAttribute("epsilon", m.Epsilon)]);
+        ReplaceNodes(graph, m.Nodes, () =>
+        {
+            graph.EnsureOpset(string.Empty, 17);
+            var inputs = m.Beta is null ? new[] { m.Input, m.Gamma } : [m.Input, m.Gamma, m.Beta];
+            graph.AddNode(
+                "LayerNormalization",
+                inputs,
+                [output],
+                graph.GenerateUniqueName("LayerNormalization"),
+                attributes: [IntAttribute("axis", -1), FloatAttribute("epsilon", m.Epsilon)]);
+        });
         return true;
     }
 

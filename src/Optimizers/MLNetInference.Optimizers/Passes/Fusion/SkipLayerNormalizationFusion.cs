@@ -61,26 +61,28 @@ public sealed class SkipLayerNormalizationFusion : RewriteRule
             removed.Add(m.BiasAdd);
         }
 
-        RemoveNodes(graph, [.. removed]);
-        graph.EnsureOpset(MicrosoftDomain, 1);
-        var inputs = new List<string> { m.Input, m.Skip, gamma };
-        if (beta.Length > 0 || m.Bias is not null)
+        ReplaceNodes(graph, removed, () =>
         {
-            inputs.Add(beta);
-        }
+            graph.EnsureOpset(MicrosoftDomain, 1);
+            var inputs = new List<string> { m.Input, m.Skip, gamma };
+            if (beta.Length > 0 || m.Bias is not null)
+            {
+                inputs.Add(beta);
+            }
 
-        if (m.Bias is not null)
-        {
-            inputs.Add(m.Bias);
-        }
+            if (m.Bias is not null)
+            {
+                inputs.Add(m.Bias);
+            }
 
-        graph.AddNode(
-            "SkipLayerNormalization",
-            inputs,
-            [output],
-            graph.GenerateUniqueName("SkipLayerNormalization"),
-            MicrosoftDomain,
-            [FloatAttribute("epsilon", epsilon)]);
+            graph.AddNode(
+                "SkipLayerNormalization",
+                inputs,
+                [output],
+                graph.GenerateUniqueName("SkipLayerNormalization"),
+                MicrosoftDomain,
+                [FloatAttribute("epsilon", epsilon)]);
+        });
         return true;
     }
 
