@@ -1,0 +1,39 @@
+using MLNetInference.Optimizers.Graph;
+
+namespace MLNetInference.Optimizers.Passes.Fusion;
+
+/// <summary>
+/// The transformer fusion passes, in the order they should run: LayerNormalization, GELU and attention first, then
+/// the fusions that build on them (SkipLayerNormalization, BiasGelu).
+/// </summary>
+public static class FusionPasses
+{
+    /// <summary>
+    /// Gets the rules of the first stage: decomposed patterns into <c>LayerNormalization</c>, <c>Gelu</c> and
+    /// <c>Attention</c>.
+    /// </summary>
+    /// <param name="includeAttention">Whether to include <see cref="AttentionFusion"/>.</param>
+    /// <returns>New rule instances.</returns>
+    public static IReadOnlyList<RewriteRule> PrimaryRules(bool includeAttention = true) =>
+        includeAttention
+            ? [new LayerNormalizationFusion(), new GeluFusion(), new AttentionFusion()]
+            : [new LayerNormalizationFusion(), new GeluFusion()];
+
+    /// <summary>Gets the rules of the second stage, which fold neighbours into the first stage's nodes.</summary>
+    /// <returns>New rule instances.</returns>
+    public static IReadOnlyList<RewriteRule> SecondaryRules() => [new SkipLayerNormalizationFusion(), new BiasGeluFusion()];
+
+    /// <summary>
+    /// Creates the fusion passes in order: <c>fuse-layernorm-gelu-attention</c> (<see cref="LayerNormalizationFusion"/>,
+    /// <see cref="GeluFusion"/>, and <see cref="AttentionFusion"/> unless left out), then <c>fuse-skiplayernorm-biasgelu</c> (<see cref="SkipLayerNormalizationFusion"/>,
+    /// <see cref="BiasGeluFusion"/>). Run them with a <see cref="PassManager"/>; a dead-code pass afterwards is not
+    /// needed, since the rules remove the nodes and initializers they leave unread.
+    /// </summary>
+    /// <param name="includeAttention">Whether to fuse attention into <c>com.microsoft</c> <c>Attention</c>.</param>
+    /// <returns>New pass instances.</returns>
+    public static IReadOnlyList<ModelPass> Create(bool includeAttention = true) =>
+    [
+        new RuleBasedPass("fuse-layernorm-gelu-attention", PrimaryRules(includeAttention)),
+        new RuleBasedPass("fuse-skiplayernorm-biasgelu", SecondaryRules()),
+    ];
+}

@@ -1,0 +1,133 @@
+using MLNetInference.Onnx.Proto;
+using MLNetInference.Optimizers.Graph;
+using static MLNetInference.Optimizers.Passes.Fusion.FusionGraphHelpers;
+
+namespace MLNetInference.Optimizers.Passes.Fusion;
+
+/// <summary>
+/// Fuses the decomposed layer normalization over the last axis,
+/// <c>ReduceMean → Sub → Pow(2) → ReduceMean → Add(epsilon) → Sqrt → Div → Mul(gamma) [→ Add(beta)]</c>, into one ONNX
+/// <c>LayerNormalization</c> (axis -1), raising the default-domain opset to 17 when it is lower.
+/// </summary>
+/// <remarks>
+/// The rule targets the first <c>ReduceMean</c>. Every intermediate value must be read only inside the pattern, gamma
+/// and beta must be constant one-dimensional float tensors, and both means must reduce only axis -1 with
+/// <c>keepdims</c> set.
+/// </remarks>
+public sealed class LayerNormalizationFusion : RewriteRule
+{
+    /// <inheritdoc />
+    public override string Name => "layer-normalization-fusion";
+
+    /// <inheritdoc />
+    public override IReadOnlyList<string> TargetOpTypes { get; } = ["ReduceMean"];
+
+    /// <inheritdoc />
+    public override bool Match(OnnxGraph graph, NodeProto node) => TryMatch(graph, node) is not null;
+
+    /// <inheritdoc />
+    public override bool Rewrite(OnnxGraph graph, NodeProto node)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var match = TryMatch(graph, node);
+        if (match is null)
+        {
+            return false;
+        }
+
+        var m = match.Value;
+        var output = m.Last.Output[0];
+        ReplaceNodes(graph, m.Nodes, () =>
+        {
+            graph.EnsureOpset(string.Empty, 17);
+            var inputs = m.Beta is null ? new[] { m.Input, m.Gamma } : [m.Input, m.Gamma, m.Beta];
+            graph.AddNode(
+                "LayerNormalization",
+                inputs,
+                [output],
+                graph.GenerateUniqueName("LayerNormalization"),
+                attributes: [IntAttribute("axis", -1), FloatAttribute("epsilon", m.Epsilon)]);
+        });
+        return true;
+    }
+
+    private static Found? TryMatch(OnnxGraph graph, NodeProto mean)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(mean);
+        if (!IsLastAxisReduceMean(graph, mean) || mean.Input.Count == 0 || mean.Input[0].Length == 0)
+        {
+            return null;
+        }
+
+        var x = mean.Input[0];
+        var sub = SingleConsumer(graph, mean.Output[0], "Sub");
+        if (sub is null || sub.Input[0] != x || sub.Input[1] != mean.Output[0])
+        {
+            return null;
+        }
+
+        var centered = sub.Output[0];
+        if (graph.IsGraphOutput(centered))
+        {
+            return null;
+        }
+
+        var readers = graph.GetConsumers(centered);
+        if (readers.Count != 2)
+        {
+            return null;
+        }
+
+        var pow = readers.FirstOrDefault(n => n.OpType == "Pow" && IsOnnxDomain(n) && n.Input[0] == centered);
+        var div = readers.FirstOrDefault(n => n.OpType == "Div" && IsOnnxDomain(n) && n.Input[0] == centered);
+        if (pow is null || div is null || !IsScalar(graph, pow.Input[1], 2f, 0f))
+        {
+            return null;
+        }
+
+        var variance = SingleConsumer(graph, pow.Output[0], "ReduceMean");
+        if (variance is null || !IsLastAxisReduceMean(graph, variance))
+        {
+            return null;
+        }
+
+        var addEps = SingleConsumer(graph, variance.Output[0], "Add");
+        var eps = addEps is null ? null : OtherInput(addEps, variance.Output[0]);
+        if (addEps is null || eps is null || !TryGetScalar(graph, eps, out var epsilon) || epsilon < 0)
+        {
+            return null;
+        }
+
+        var sqrt = SingleConsumer(graph, addEps.Output[0], "Sqrt");
+        if (sqrt is null || !OnlyUsedBy(graph, sqrt.Output[0], div) || div.Input[1] != sqrt.Output[0])
+        {
+            return null;
+        }
+
+        var mul = SingleConsumer(graph, div.Output[0], "Mul");
+        var gamma = mul is null ? null : OtherInput(mul, div.Output[0]);
+        if (mul is null || gamma is null || !IsFloatVector(graph, gamma) || VectorLength(graph, gamma) < 2)
+        {
+            return null;
+        }
+
+        var nodes = new List<NodeProto> { mean, sub, pow, variance, addEps, sqrt, div, mul };
+        var last = mul;
+        string? beta = null;
+        var addBeta = SingleConsumer(graph, mul.Output[0], "Add");
+        var betaCandidate = addBeta is null ? null : OtherInput(addBeta, mul.Output[0]);
+        if (addBeta is not null && betaCandidate is not null && IsFloatVector(graph, betaCandidate)
+            && VectorLength(graph, betaCandidate) == VectorLength(graph, gamma))
+        {
+            beta = betaCandidate;
+            nodes.Add(addBeta);
+            last = addBeta;
+        }
+
+        return new Found(x, gamma, beta, epsilon, last, nodes);
+    }
+
+    private readonly record struct Found(
+        string Input, string Gamma, string? Beta, float Epsilon, NodeProto Last, List<NodeProto> Nodes);
+}
