@@ -1,4 +1,5 @@
 using MLNetInference.Optimizers.Passes;
+using MLNetInference.Optimizers.Passes.Fusion;
 using MLNetInference.Optimizers.Quantization;
 using MLNetInference.Optimizers.Quantization.Fp16;
 using MLNetInference.Optimizers.Quantization.Int4;
@@ -26,13 +27,15 @@ public sealed class OptimizationRecipe
     /// <summary>INT4 weight-only quantization (MatMulNBits).</summary>
     public const string Int4Weights = "int4-weights";
 
-    private static readonly Dictionary<string, Func<IEnumerable<ModelPass>>?> Steps = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, Func<IReadOnlyList<string>, IEnumerable<ModelPass>>?> Steps = new(StringComparer.Ordinal)
     {
-        [Fuse] = static () => [new RemoveIdentityAndDropout(), new DeadCodeElimination(), new MakeBatchSymbolic()],
-        [Int8Dynamic] = static () => [new DynamicInt8QuantizationPass()],
+        // Attention fusion hides the Q/K/V MatMuls from weight quantization (an fp32 Attention between INT8 layers runs
+        // slower than quantized projections), so a recipe that quantizes MatMuls afterwards fuses everything else only.
+        [Fuse] = static steps => [new RemoveIdentityAndDropout(), new DeadCodeElimination(), new MakeBatchSymbolic(), .. FusionPasses.Create(includeAttention: !steps.Contains(Int8Dynamic) && !steps.Contains(Int4Weights))],
+        [Int8Dynamic] = static _ => [new DynamicInt8QuantizationPass()],
         [Int8Static] = null,
-        [Fp16] = static () => [new Fp16ConversionPass()],
-        [Int4Weights] = static () => [new Int4WeightQuantizationPass(new Int4Options { Symmetric = false, BlockSize = 16 })],
+        [Fp16] = static _ => [new Fp16ConversionPass()],
+        [Int4Weights] = static _ => [new Int4WeightQuantizationPass(new Int4Options { Symmetric = false, BlockSize = 16 })],
     };
 
     private OptimizationRecipe(IReadOnlyList<string> steps)
@@ -91,7 +94,7 @@ public sealed class OptimizationRecipe
         foreach (var step in StepNames)
         {
             var factory = Steps[step] ?? throw new NotSupportedException($"Recipe step '{step}' is not implemented yet. Implemented: {string.Join(", ", KnownSteps.Where(IsImplemented))}.");
-            passes.AddRange(factory());
+            passes.AddRange(factory(StepNames));
         }
 
         return new PassManager(passes, name: string.Join('+', StepNames));
@@ -100,7 +103,7 @@ public sealed class OptimizationRecipe
     /// <inheritdoc/>
     public override string ToString() => string.Join('+', StepNames);
 
-    internal static void Register(string step, Func<IEnumerable<ModelPass>> factory)
+    internal static void Register(string step, Func<IReadOnlyList<string>, IEnumerable<ModelPass>> factory)
     {
         lock (Steps)
         {
