@@ -10,14 +10,15 @@ public static class FusionPasses
 {
     /// <summary>
     /// Gets the rules of the first stage: decomposed patterns into <c>LayerNormalization</c>, <c>Gelu</c> and
-    /// <c>Attention</c>.
+    /// <c>Attention</c>, and <c>BatchNormalization</c> folded into the <c>Conv</c> before it
+    /// (<see cref="BatchNormIntoConvFusion"/>).
     /// </summary>
     /// <param name="includeAttention">Whether to include <see cref="AttentionFusion"/>.</param>
     /// <returns>New rule instances.</returns>
     public static IReadOnlyList<RewriteRule> PrimaryRules(bool includeAttention = true) =>
         includeAttention
-            ? [new LayerNormalizationFusion(), new GeluFusion(), new AttentionFusion()]
-            : [new LayerNormalizationFusion(), new GeluFusion()];
+            ? [new LayerNormalizationFusion(), new GeluFusion(), new AttentionFusion(), new BatchNormIntoConvFusion()]
+            : [new LayerNormalizationFusion(), new GeluFusion(), new BatchNormIntoConvFusion()];
 
     /// <summary>Gets the rules of the second stage, which fold neighbours into the first stage's nodes.</summary>
     /// <returns>New rule instances.</returns>
