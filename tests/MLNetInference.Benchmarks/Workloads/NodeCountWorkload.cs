@@ -38,7 +38,7 @@ internal sealed class NodeCountWorkload : IWorkload
                 {
                     progress.WriteLine($"  {variant}: {nodes} nodes");
                     records.Add(new BenchmarkRecord(Name, variant, baseline, null, null, null, null, ProcessMemory.PeakRssMb(), null,
-                        $"nodes={nodes}; ours = the fuse recipe: Identity/Dropout removal, dead code, symbolic batch, LayerNorm, Gelu, BiasGelu, SkipLayerNorm and Attention fusion"));
+                        $"nodes={nodes}; ours = the fuse recipe: Identity/Dropout removal, dead code, symbolic batch, BatchNorm into Conv, LayerNorm, Gelu, BiasGelu, SkipLayerNorm and Attention fusion"));
                 }
             }
         }

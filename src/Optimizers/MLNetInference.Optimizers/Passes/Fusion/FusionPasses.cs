@@ -3,8 +3,8 @@ using MLNetInference.Optimizers.Graph;
 namespace MLNetInference.Optimizers.Passes.Fusion;
 
 /// <summary>
-/// The transformer fusion passes, in the order they should run: LayerNormalization, GELU and attention first, then
-/// the fusions that build on them (SkipLayerNormalization, BiasGelu).
+/// The fusion passes, in the order they should run: BatchNormalization into Conv, LayerNormalization, GELU and attention
+/// first, then the fusions that build on them (SkipLayerNormalization, BiasGelu).
 /// </summary>
 public static class FusionPasses
 {
