@@ -19,8 +19,7 @@ public sealed class DynamicInt8QuantizationPass : ModelPass
     public const string MicrosoftDomain = "com.microsoft";
 
     private readonly DynamicInt8Options _options;
-    private readonly HashSet<string> _excludedOps;
-    private readonly HashSet<string> _excludedNodes;
+    private readonly WeightSelection _selection;
 
     /// <summary>Initializes a new instance of the <see cref="DynamicInt8QuantizationPass"/> class.</summary>
     /// <param name="options">The settings; defaults (per-channel signed int8, bias folding) when <see langword="null"/>.</param>
@@ -32,8 +31,7 @@ public sealed class DynamicInt8QuantizationPass : ModelPass
             throw new ArgumentOutOfRangeException(nameof(options), "MinimumWeightElements must not be negative.");
         }
 
-        _excludedOps = new HashSet<string>(_options.ExcludedOpTypes, StringComparer.Ordinal);
-        _excludedNodes = new HashSet<string>(_options.ExcludedNodeNames, StringComparer.Ordinal);
+        _selection = new WeightSelection(_options.ExcludedOpTypes, _options.ExcludedNodeNames, _options.MinimumWeightElements);
     }
 
     /// <inheritdoc/>
@@ -102,31 +100,7 @@ public sealed class DynamicInt8QuantizationPass : ModelPass
     private static float Attribute(NodeProto node, string name, float fallback) =>
         node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.F : fallback;
 
-    private string? SkipReason(NodeProto node, TensorProto weight)
-    {
-        if (_excludedOps.Contains(node.OpType))
-        {
-            return "op type excluded";
-        }
-
-        if (_excludedNodes.Contains(node.Name))
-        {
-            return "node excluded";
-        }
-
-        if (weight.Dims.Count != 2)
-        {
-            return $"weight is {weight.Dims.Count}-D, not 2-D";
-        }
-
-        if (weight.DataLocation == TensorProto.Types.DataLocation.External)
-        {
-            return "weight is in external data that was not loaded";
-        }
-
-        var elements = weight.Dims[0] * weight.Dims[1];
-        return elements < _options.MinimumWeightElements ? $"weight has {elements} elements, fewer than {_options.MinimumWeightElements}" : null;
-    }
+    private string? SkipReason(NodeProto node, TensorProto weight) => _selection.SkipReason(node, weight);
 
     private bool RewriteMatMul(NodeProto node, TensorProto weight, GraphIndex index, Dictionary<string, QuantizedWeight> cache, List<string> touched, DynamicInt8Summary summary)
     {

@@ -15,8 +15,7 @@ namespace MLNetInference.Optimizers.Quantization.Int4;
 public sealed class Int4WeightQuantizationPass : ModelPass
 {
     private readonly Int4Options _options;
-    private readonly HashSet<string> _excludedOps;
-    private readonly HashSet<string> _excludedNodes;
+    private readonly WeightSelection _selection;
 
     /// <summary>Initializes a new instance of the <see cref="Int4WeightQuantizationPass"/> class.</summary>
     /// <param name="options">The settings; defaults (block size 32, symmetric) when <see langword="null"/>.</param>
@@ -39,8 +38,7 @@ public sealed class Int4WeightQuantizationPass : ModelPass
             throw new ArgumentOutOfRangeException(nameof(options), "AccuracyLevel must be between 0 and 4.");
         }
 
-        _excludedOps = new HashSet<string>(_options.ExcludedOpTypes, StringComparer.Ordinal);
-        _excludedNodes = new HashSet<string>(_options.ExcludedNodeNames, StringComparer.Ordinal);
+        _selection = new WeightSelection(_options.ExcludedOpTypes, _options.ExcludedNodeNames, _options.MinimumWeightElements);
     }
 
     /// <inheritdoc/>
@@ -120,36 +118,7 @@ public sealed class Int4WeightQuantizationPass : ModelPass
     private static AttributeProto IntAttribute(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
-    private string? SkipReason(NodeProto node, TensorProto weight)
-    {
-        if (_excludedOps.Contains(node.OpType))
-        {
-            return "op type excluded";
-        }
-
-        if (_excludedNodes.Contains(node.Name))
-        {
-            return "node excluded";
-        }
-
-        if (weight.Dims.Count != 2)
-        {
-            return $"weight is {weight.Dims.Count}-D, not 2-D";
-        }
-
-        if (weight.DataLocation == TensorProto.Types.DataLocation.External)
-        {
-            return "weight is in external data that was not loaded";
-        }
-
-        var elements = weight.Dims[0] * weight.Dims[1];
-        if (elements == 0)
-        {
-            return "weight is empty";
-        }
-
-        return elements < _options.MinimumWeightElements ? $"weight has {elements} elements, fewer than {_options.MinimumWeightElements}" : null;
-    }
+    private string? SkipReason(NodeProto node, TensorProto weight) => _selection.SkipReason(node, weight);
 
     private string[] GetOrQuantize(TensorProto weight, GraphIndex index, Dictionary<string, string[]> cache)
     {
