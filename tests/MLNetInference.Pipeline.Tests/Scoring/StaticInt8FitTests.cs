@@ -1,0 +1,44 @@
+using System.Numerics.Tensors;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetInference.Models;
+using MLNetInference.Scoring;
+
+namespace MLNetInference.Pipeline.Tests.Scoring;
+
+[TestClass]
+public sealed class StaticInt8FitTests
+{
+    private const int EvaluationSentences = 50;
+    private const int CalibrationSentences = 64;
+
+    public sealed class TextRow
+    {
+        public string Text { get; set; } = string.Empty;
+    }
+
+    [TestMethod]
+    public void EmbedSentences_Int8Static_CalibratesOnTheFittedRowsAndStaysCloseToFp32()
+    {
+        var ml = new MLContext(seed: 1);
+        var corpus = SentenceCorpus.Load(EvaluationSentences + CalibrationSentences);
+        var evaluation = ml.Data.LoadFromEnumerable(corpus.Take(EvaluationSentences).Select(s => new TextRow { Text = s }));
+        var training = ml.Data.LoadFromEnumerable(corpus.Skip(EvaluationSentences).Select(s => new TextRow { Text = s }));
+
+        var fp32 = Embed(ml.Transforms.EmbedSentences(nameof(TextRow.Text), ModelPaths.MiniLmModel, ModelPaths.MiniLmVocab).Fit(training), evaluation);
+        var fitted = ml.Transforms.EmbedSentences(nameof(TextRow.Text), ModelPaths.MiniLmModel, ModelPaths.MiniLmVocab, recipe: "int8-static").Fit(training);
+        var int8 = Embed(fitted, evaluation);
+
+        var scoring = ((IEnumerable<ITransformer>)fitted).OfType<OnnxBatchScoringTransformer>().Single();
+        Assert.IsNotNull(scoring.Optimization);
+        Assert.IsEmpty(scoring.Optimization.Warnings, "calibrated on the fitted rows, not on generated inputs");
+        Assert.IsTrue(MLNetInference.Onnx.OnnxModelIO.Parse(scoring.Optimization.Model).Graph.Node.Any(n => n.OpType == "QuantizeLinear"));
+        var cosines = fp32.Zip(int8, (a, b) => (double)TensorPrimitives.CosineSimilarity<float>(a, b)).ToList();
+        Assert.HasCount(EvaluationSentences, cosines);
+        Assert.IsGreaterThanOrEqualTo(0.99, cosines.Average(), $"mean cosine {cosines.Average():F4}");
+        Assert.IsGreaterThanOrEqualTo(0.97, cosines.Min(), $"min cosine {cosines.Min():F4}");
+    }
+
+    private static List<float[]> Embed(ITransformer model, IDataView data) =>
+        [.. model.Transform(data).GetColumn<VBuffer<float>>("embedding").Select(v => v.DenseValues().ToArray())];
+}
