@@ -39,6 +39,17 @@ public sealed class StaticInt8FitTests
         Assert.IsGreaterThanOrEqualTo(0.97, cosines.Min(), $"min cosine {cosines.Min():F4}");
     }
 
+    [TestMethod]
+    public void DataViewCalibration_ColumnMissing_ThrowsNamingIt()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(new[] { new TextRow { Text = "no tokens here" } });
+
+        var error = Assert.ThrowsExactly<InvalidInputException>(() => DataViewCalibration.Read(data, File.ReadAllBytes(ModelPaths.MiniLmModel)));
+
+        StringAssert.Contains(error.Message, "input_ids");
+    }
+
     private static List<float[]> Embed(ITransformer model, IDataView data) =>
         [.. model.Transform(data).GetColumn<VBuffer<float>>("embedding").Select(v => v.DenseValues().ToArray())];
 }
