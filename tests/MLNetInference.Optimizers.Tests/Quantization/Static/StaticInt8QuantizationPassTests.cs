@@ -40,7 +40,7 @@ public sealed class StaticInt8QuantizationPassTests
             var weightDq = producers[node.Input[1]];
             Assert.AreEqual("DequantizeLinear", weightDq.OpType);
             Assert.AreEqual((int)TensorProto.Types.DataType.Int8, Initializer(model, weightDq.Input[0]).DataType);
-            Assert.AreEqual(name == "g" ? 0 : 0, weightDq.Attribute.Single(a => a.Name == "axis").I, "per output channel");
+            Assert.AreEqual(0, weightDq.Attribute.Single(a => a.Name == "axis").I, "per output channel: axis 0 of Conv [M, C, kh, kw] and of Gemm B with transB=1 [N, K]");
             var biasDq = producers[node.Input[2]];
             Assert.AreEqual((int)TensorProto.Types.DataType.Int32, Initializer(model, biasDq.Input[0]).DataType);
         }
@@ -75,6 +75,34 @@ public sealed class StaticInt8QuantizationPassTests
         Assert.AreEqual(2, ops.GetValueOrDefault("QLinearConv"), string.Join(", ", ops));
         Assert.AreEqual(1, ops.GetValueOrDefault("QLinearAdd"), string.Join(", ", ops));
         Assert.AreEqual(0, ops.GetValueOrDefault("Conv"), string.Join(", ", ops));
+    }
+
+    [TestMethod]
+    public void Run_2DMatMulWithBiasAdd_BecomesAQuantizedGemmThatOnnxRuntimeRunsAsQGemm()
+    {
+        var original = SmallGraphs.MatMulAdd(SmallGraphs.Random(SmallGraphs.Inner * SmallGraphs.Columns, seed: 1), SmallGraphs.Random(SmallGraphs.Columns, seed: 2));
+        var model = original.Clone();
+        var samples = Enumerable.Range(0, 4)
+            .Select(i => (IReadOnlyDictionary<string, MLNetInference.Optimizers.Verification.SampleTensor>)new Dictionary<string, MLNetInference.Optimizers.Verification.SampleTensor>
+            {
+                ["X"] = new(SmallGraphs.Random(SmallGraphs.Rows * SmallGraphs.Inner, seed: 10 + i), [SmallGraphs.Rows, SmallGraphs.Inner]),
+            })
+            .ToList();
+        var pass = new StaticInt8QuantizationPass(samples);
+
+        Assert.IsTrue(pass.Run(model));
+
+        Assert.AreEqual(1, pass.LastSummary!.QuantizedMatMuls);
+        Assert.AreEqual(1, model.Graph.Node.Count(n => n.OpType == "QuantizeLinear"), "only X: the output stays float");
+        Assert.AreEqual(0, model.Graph.Node.Count(n => n.OpType is "Add" or "MatMul"), "the bias Add is folded into a Gemm");
+        Assert.AreEqual(1, pass.LastSummary.QuantizedBiases);
+        var x = SmallGraphs.Random(SmallGraphs.Rows * SmallGraphs.Inner, seed: 99);
+        var expected = SmallGraphs.Run(original, x);
+        var actual = SmallGraphs.Run(model, x);
+        Assert.IsGreaterThan(0.999, StaticSmallCnn.Cosine(expected, actual));
+        var ops = StaticSmallCnn.OrtOptimizedOpCounts(OnnxModelIO.ToBytes(model));
+        Assert.AreEqual(1, ops.GetValueOrDefault("QGemm"), string.Join(", ", ops));
+        Assert.AreEqual(0, ops.GetValueOrDefault("Gemm") + ops.GetValueOrDefault("MatMul"), string.Join(", ", ops));
     }
 
     [TestMethod]

@@ -79,6 +79,7 @@ public static class ActivationCalibrator
                 }
 
                 statistics[name].Add(data);
+                statistics[name].Rank = input.Shape.Length;
             }
 
             if (fetched.Length > 0)
@@ -123,6 +124,7 @@ public static class ActivationCalibrator
                 }
 
                 statistics[fetched[i]].Add(result.GetTensorDataAsSpan<float>());
+                statistics[fetched[i]].Rank = result.GetTensorTypeAndShape().Shape.Length;
             }
         }
         finally

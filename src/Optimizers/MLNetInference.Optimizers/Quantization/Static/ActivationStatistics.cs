@@ -23,6 +23,9 @@ internal sealed class ActivationStatistics
 
     public long Count { get; private set; }
 
+    /// <summary>Gets the rank of the tensor as last observed; -1 before the first observation.</summary>
+    public int Rank { get; set; } = -1;
+
     /// <summary>Gets the end of the histogram's range; 0 until a non-zero value is seen.</summary>
     public double Upper { get; private set; }
 

@@ -16,7 +16,9 @@ namespace MLNetInference.Optimizers.Quantization.Static;
 /// <c>Transpose</c>) are quantized too, the data-movement ones keeping their input's scale, and a <c>Relu</c> right after a
 /// quantized node is left in front of the output's <c>QuantizeLinear</c> (uint8 activations clip it anyway), so that
 /// ONNX Runtime's QDQ transformer turns each group into its QLinear kernel (<c>QLinearConv</c>, <c>QLinearMatMul</c>,
-/// <c>QGemm</c>, <c>QLinearAdd</c>, ...) and a MatMul whose output stays float into <c>MatMulIntegerToFloat</c>.
+/// <c>QGemm</c>, <c>QLinearAdd</c>, ...) and a MatMul whose output stays float into <c>MatMulIntegerToFloat</c>. A MatMul
+/// of a 2-D activation (rank seen in calibration) followed by a constant bias <c>Add</c> becomes one <c>Gemm</c> with an
+/// int32 bias (QGemm in ONNX Runtime, which would otherwise fuse the pair into a float Gemm first).
 /// </summary>
 /// <remarks>
 /// Calibration runs the model as the pass finds it (after any fusion before it) on <see cref="Calibration"/>; without
@@ -172,7 +174,11 @@ public sealed class StaticInt8QuantizationPass : ModelPass
             sharedScale.Remove(shared);
         }
 
-        var parameters = CalibrateActivations(model, readers.Keys, sharedScale, summary);
+        var parameters = CalibrateActivations(model, readers.Keys, sharedScale, summary, out var ranks);
+        for (var i = 0; i < plans.Count; i++)
+        {
+            plans[i] = FoldBiasAddIntoGemm(plans[i], index, ranks);
+        }
         var touched = new List<string>();
         foreach (var (tensor, nodes) in readers)
         {
@@ -198,6 +204,7 @@ public sealed class StaticInt8QuantizationPass : ModelPass
                     summary.QuantizedConvs++;
                     break;
                 case "MatMul":
+                case "Gemm" when plan.FoldedBiasAdd:
                     summary.QuantizedMatMuls++;
                     break;
                 default:
@@ -295,11 +302,13 @@ public sealed class StaticInt8QuantizationPass : ModelPass
         }
 
         var view = new TensorProto { Name = weight.Name, DataType = weight.DataType, DataLocation = weight.DataLocation };
-        view.Dims.Add(weight.Dims.Count >= 2 ? weight.Dims[0] : 0);
-        view.Dims.Add(node.OpType == "Conv" ? rest : (weight.Dims.Count == 2 ? weight.Dims[1] : 0));
-        if (weight.Dims.Count != 2 && node.OpType != "Conv")
+        if (node.OpType == "Conv")
         {
-            view.Dims.Clear();
+            view.Dims.Add(weight.Dims[0]);
+            view.Dims.Add(rest);
+        }
+        else
+        {
             view.Dims.AddRange(weight.Dims);
         }
 
@@ -327,6 +336,49 @@ public sealed class StaticInt8QuantizationPass : ModelPass
         }
 
         return new WeightPlan(node, node.Input[0], weight, axis, bias);
+    }
+
+    /// <summary>
+    /// Turns a MatMul of a 2-D activation followed by the Add of a constant [N] bias into one Gemm with that bias (then
+    /// stored as int32). ONNX Runtime would otherwise fuse the pair into a float Gemm over the dequantized weights before
+    /// its QDQ transformer sees the MatMul; a quantized Gemm becomes QGemm.
+    /// </summary>
+    private static WeightPlan FoldBiasAddIntoGemm(WeightPlan plan, GraphIndex index, Dictionary<string, int> ranks)
+    {
+        var node = plan.Node;
+        if (node.OpType != "MatMul" || !ranks.TryGetValue(plan.Activation, out var rank) || rank != 2)
+        {
+            return plan;
+        }
+
+        var output = node.Output[0];
+        var consumers = index.Consumers(output);
+        if (index.IsGraphOutput(output) || consumers.Count != 1)
+        {
+            return plan;
+        }
+
+        var add = consumers[0];
+        if (add.OpType != "Add" || !IsDefaultDomain(add.Domain) || add.Input.Count != 2 || add.Input[0] == add.Input[1])
+        {
+            return plan;
+        }
+
+        var biasName = add.Input[0] == output ? add.Input[1] : add.Input[0];
+        var bias = index.ConstantInitializer(biasName);
+        if (bias is null
+            || (TensorProto.Types.DataType)bias.DataType != TensorProto.Types.DataType.Float
+            || bias.Dims.Count != 1
+            || bias.Dims[0] != plan.Weight.Dims[1])
+        {
+            return plan;
+        }
+
+        node.OpType = "Gemm";
+        node.Input.Add(biasName);
+        node.Output[0] = add.Output[0];
+        index.Remove(add);
+        return plan with { Bias = bias, FoldedBiasAdd = true };
     }
 
     private bool EnsureOpset(ModelProto model, ref bool perChannel, StaticInt8Summary summary)
@@ -373,7 +425,8 @@ public sealed class StaticInt8QuantizationPass : ModelPass
         ModelProto model,
         IEnumerable<string> tensors,
         Dictionary<string, string> sharedScale,
-        StaticInt8Summary summary)
+        StaticInt8Summary summary,
+        out Dictionary<string, int> ranks)
     {
         var samples = Calibration;
         if (samples is null)
@@ -387,6 +440,7 @@ public sealed class StaticInt8QuantizationPass : ModelPass
         var all = tensors.ToList();
         var own = all.Where(t => !sharedScale.ContainsKey(t)).ToList();
         var statistics = ActivationCalibrator.Observe(model, own, samples, _options, out var count);
+        ranks = statistics.ToDictionary(s => s.Key, s => s.Value.Rank, StringComparer.Ordinal);
         summary.CalibrationSamples = count;
         var ranges = statistics.ToDictionary(s => s.Key, s => s.Value.ToRange(_options), StringComparer.Ordinal);
         summary.Ranges = ranges;
@@ -637,7 +691,7 @@ public sealed class StaticInt8QuantizationPass : ModelPass
         graph.Node.AddRange(order);
     }
 
-    private sealed record WeightPlan(NodeProto Node, string Activation, TensorProto Weight, int Axis, TensorProto? Bias);
+    private sealed record WeightPlan(NodeProto Node, string Activation, TensorProto Weight, int Axis, TensorProto? Bias, bool FoldedBiasAdd = false);
 
     private sealed record WeightParameters(string Output, float[] Scales);
 }
