@@ -40,6 +40,29 @@ public sealed class StaticInt8FitTests
     }
 
     [TestMethod]
+    public void ScoreOnnxBatched_Int8Static_CalibratesOnFixedSizeFloatColumns()
+    {
+        var ml = new MLContext(seed: 1);
+        var random = new Random(5);
+        var rows = Enumerable.Range(0, 32).Select(_ => new OnnxBatchScoringEstimatorTests.MlpInput { features = [.. Enumerable.Range(0, MLNetInference.Models.FixtureModels.SmallMlpInputSize).Select(_ => (float)random.NextDouble())] }).ToArray();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        using var fp32 = ml.Transforms.ScoreOnnxBatched(TestModels.SmallMlpPath).Fit(data);
+        using var int8 = ml.Transforms.ScoreOnnxBatched(new OnnxBatchScoringOptions { ModelPath = TestModels.SmallMlpPath, Recipe = "int8-static", CalibrationRows = 16 }).Fit(data);
+
+        var expected = ml.Data.CreateEnumerable<OnnxBatchScoringEstimatorTests.MlpOutput>(fp32.Transform(data), reuseRowObject: false).ToList();
+        var actual = ml.Data.CreateEnumerable<OnnxBatchScoringEstimatorTests.MlpOutput>(int8.Transform(data), reuseRowObject: false).ToList();
+
+        Assert.IsNotNull(int8.Optimization);
+        Assert.IsEmpty(int8.Optimization.Warnings);
+        var graph = MLNetInference.Onnx.OnnxModelIO.Parse(int8.Optimization.Model).Graph;
+        Assert.AreEqual(2, graph.Node.Count(n => n.OpType == "QuantizeLinear"), "the features and the hidden layer");
+        Assert.AreEqual(2, graph.Node.Count(n => n.OpType == "Gemm"), "each MatMul + bias Add is one quantized Gemm");
+        var worst = expected.Zip(actual, (e, a) => TestModels.MaxAbsDiff(e.scores, a.scores)).Max();
+        Assert.IsLessThanOrEqualTo(0.05f, worst);
+        Assert.IsGreaterThan(0f, worst, "the quantized model is not bit-identical to fp32");
+    }
+
+    [TestMethod]
     public void DataViewCalibration_ColumnMissing_ThrowsNamingIt()
     {
         var ml = new MLContext(seed: 1);
