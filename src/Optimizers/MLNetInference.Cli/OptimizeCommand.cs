@@ -2,9 +2,12 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using MLNetInference.Onnx;
+using Microsoft.ML;
 using MLNetInference.Optimizers;
+using MLNetInference.Optimizers.Quantization.Static;
 using MLNetInference.Optimizers.Recipes;
 using MLNetInference.Optimizers.Verification;
+using MLNetInference.Scoring;
 using Spectre.Console;
 
 namespace MLNetInference.Cli;
@@ -20,9 +23,11 @@ internal static class OptimizeCommand
         var calibration = new Option<FileInfo?>("--calibration-text") { Description = "A text file, one sample per line, for static quantization." };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the report as JSON." };
         var sequence = new Option<int>("--sequence-length") { Description = "Sequence length of generated inputs for text models.", DefaultValueFactory = _ => 128 };
+        var method = new Option<CalibrationMethod>("--calibration-method") { Description = "How int8-static chooses activation ranges: MinMax, Percentile or Entropy.", DefaultValueFactory = _ => CalibrationMethod.MinMax };
+        var vocab = new Option<FileInfo?>("--vocab") { Description = "The WordPiece vocabulary that tokenizes --calibration-text; vocab.txt beside the model by default." };
         var command = new Command("optimize", "Optimize a model with a recipe, then compare it with the original: node counts, size, latency at batch 1 and 16, accuracy.")
         {
-            input, output, recipe, calibration, json, sequence,
+            input, output, recipe, calibration, json, sequence, method, vocab,
         };
         command.SetAction(result => Run(
             result.GetValue(input)!,
@@ -30,11 +35,12 @@ internal static class OptimizeCommand
             result.GetValue(recipe)!,
             result.GetValue(calibration),
             result.GetValue(json),
-            result.GetValue(sequence)));
+            result.GetValue(sequence),
+            new CalibrationChoice(result.GetValue(method), result.GetValue(vocab))));
         return command;
     }
 
-    private static int Run(FileInfo input, FileInfo output, string recipeText, FileInfo? calibration, FileInfo? json, int sequenceLength)
+    private static int Run(FileInfo input, FileInfo output, string recipeText, FileInfo? calibration, FileInfo? json, int sequenceLength, CalibrationChoice choice)
     {
         OptimizationRecipe recipe;
         try
@@ -62,12 +68,15 @@ internal static class OptimizeCommand
         try
         {
             var original = File.ReadAllBytes(input.FullName);
+            var calibrationData = recipe.StepNames.Contains(OptimizationRecipe.Int8Static)
+                ? Calibration(original, input, calibration, choice, sequenceLength)
+                : null;
             OptimizationResult? result = null;
             LatencyReport? latency = null;
             AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new SpinnerColumn()).Start(context =>
             {
                 var optimize = context.AddTask($"optimize ({recipe})", maxValue: 1);
-                result = ModelOptimizer.Optimize(original, recipe, new SampleInputOptions { SequenceLength = Math.Min(sequenceLength, 32) });
+                result = ModelOptimizer.Optimize(original, recipe, new SampleInputOptions { SequenceLength = Math.Min(sequenceLength, 32) }, calibrationData);
                 optimize.Increment(1);
                 var timing = context.AddTask("latency, batch 1 and 16 (ORT_ENABLE_ALL)", maxValue: 1);
                 latency = LatencyProbe.Measure(original, result.Model, sequenceLength);
@@ -95,15 +104,52 @@ internal static class OptimizeCommand
 
             return 0;
         }
-        catch (Exception ex) when (ex is OnnxFormatException or PassFailedException or NotSupportedException or IOException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        catch (Exception ex) when (ex is OnnxFormatException or PassFailedException or NotSupportedException or IOException or ArgumentException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
             return 1;
         }
     }
 
+    /// <summary>
+    /// The calibration of <c>int8-static</c>: each line of <paramref name="text"/> tokenized for BERT (up to 256 lines), or,
+    /// without text (an image model), 16 generated inputs, with a warning.
+    /// </summary>
+    private static CalibrationData Calibration(byte[] model, FileInfo input, FileInfo? text, CalibrationChoice choice, int sequenceLength)
+    {
+        const int MaxLines = 256;
+        var options = new StaticInt8Options { Method = choice.Method, MaxCalibrationSamples = MaxLines };
+        if (text is null)
+        {
+            AnsiConsole.MarkupLine("[yellow]warning:[/] int8-static without --calibration-text calibrates on 16 generated inputs; pass real samples for an accurate model.");
+            return new CalibrationData(SampleInputGenerator.Generate(model, new SampleInputOptions { SampleCount = 16, BatchSize = 1, SequenceLength = Math.Min(sequenceLength, 32) }), options);
+        }
+
+        var vocab = choice.Vocab ?? new FileInfo(Path.Combine(input.DirectoryName ?? ".", "vocab.txt"));
+        if (!vocab.Exists)
+        {
+            throw new ArgumentException($"The vocabulary '{vocab.FullName}' that tokenizes --calibration-text does not exist; pass it with --vocab.");
+        }
+
+        var lines = File.ReadLines(text.FullName).Where(l => !string.IsNullOrWhiteSpace(l)).Take(MaxLines).Select(l => new TextLine { Text = l }).ToList();
+        if (lines.Count == 0)
+        {
+            throw new ArgumentException($"The calibration file '{text.FullName}' has no non-empty line.");
+        }
+
+        var ml = new MLContext(seed: 0);
+        var data = ml.Data.LoadFromEnumerable(lines);
+        var tokenized = ml.Transforms.TokenizeForBert(nameof(TextLine.Text), vocab.FullName, maxLength: sequenceLength).Fit(data).Transform(data);
+        return new CalibrationData(DataViewCalibration.Read(tokenized, model, maxRows: MaxLines), options);
+    }
+
     private static void Print(FileInfo input, FileInfo output, OptimizationResult result, LatencyReport latency)
     {
+        foreach (var warning in result.Warnings)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {warning}");
+        }
+
         var table = new Table().AddColumns("", "original", "optimized", "ratio");
         table.AddRow("nodes", result.NodesBefore.ToString(CultureInfo.InvariantCulture), result.NodesAfter.ToString(CultureInfo.InvariantCulture), Ratio(result.NodesBefore, result.NodesAfter));
         table.AddRow("size (MB)", Mb(result.BytesBefore), Mb(result.BytesAfter), Ratio(result.BytesBefore, result.BytesAfter));
@@ -126,4 +172,11 @@ internal static class OptimizeCommand
     private static string Ms(double ms) => ms.ToString("F2", CultureInfo.InvariantCulture);
 
     private static string Ratio(double before, double after) => after <= 0 ? "-" : (before / after).ToString("F2", CultureInfo.InvariantCulture) + "×";
+
+    private sealed record CalibrationChoice(CalibrationMethod Method, FileInfo? Vocab);
+
+    private sealed class TextLine
+    {
+        public string Text { get; set; } = string.Empty;
+    }
 }

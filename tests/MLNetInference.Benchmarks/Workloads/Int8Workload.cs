@@ -22,7 +22,7 @@ internal sealed class Int8Workload : IWorkload
 
     public string Name => "p2";
 
-    public string Title => "P2 INT8: MiniLM fp32 vs our dynamic INT8 (ORT_ENABLE_ALL, intra-op 1, seq 128)";
+    public string Title => "P2 INT8: MiniLM fp32 vs our dynamic INT8, ResNet18 and MiniLM fp32 vs our static INT8 (QDQ) (ORT_ENABLE_ALL, intra-op 1, seq 128)";
 
     public IReadOnlyList<BenchmarkRecord> Run(bool quick, TextWriter progress)
     {
@@ -88,11 +88,14 @@ internal sealed class Int8Workload : IWorkload
                 $"weights, bias Adds folded; {summary.QuantizedMatMuls} MatMul + {summary.QuantizedGemms} Gemm, quantized in {quantizeSeconds:F1} s); " +
                 $"embedding cosine vs fp32 over {CosineSentences} corpus sentences through the text pipeline (mean pooling, default session); " +
                 $"{rounds} interleaved rounds (b1: 4 calls per slice, b16: 1 call); latency per Run call; peak RSS is process-wide (VmHWM).";
-            return new InterleavedRun(variants).Execute(
+            var records = new InterleavedRun(variants).Execute(
                 Name,
                 rounds,
                 v => notes.FirstOrDefault(n => v.Name.StartsWith(n.Key + "-b", StringComparison.Ordinal)).Value is { } specific ? $"{specific}. {note}" : note,
                 progress);
+
+            // Static INT8 (QDQ, calibrated): ResNet18 against fp32, MiniLM against fp32 and dynamic INT8.
+            return [.. records, .. StaticInt8Runs.ResNet18(Name, quick, progress), .. StaticInt8Runs.MiniLm(Name, quick, progress)];
         }
         finally
         {

@@ -26,12 +26,13 @@ public sealed class OptimizationRecipeTests
     }
 
     [TestMethod]
-    public void CreatePasses_StepNotImplemented_ThrowsNotSupportedNamingIt()
+    public void CreatePasses_Int8Static_FoldsBatchNormThenQuantizesStatically()
     {
         var recipe = OptimizationRecipe.Parse("int8-static");
 
-        var ex = Assert.ThrowsExactly<NotSupportedException>(() => recipe.CreatePasses());
+        var passes = recipe.CreatePasses().Passes;
 
-        StringAssert.Contains(ex.Message, "int8-static");
+        Assert.IsTrue(OptimizationRecipe.IsImplemented(OptimizationRecipe.Int8Static));
+        Assert.IsInstanceOfType<MLNetInference.Optimizers.Quantization.Static.StaticInt8QuantizationPass>(passes[^1]);
     }
 }

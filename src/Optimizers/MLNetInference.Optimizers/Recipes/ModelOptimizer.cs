@@ -1,5 +1,7 @@
 using MLNetInference.Onnx;
 using MLNetInference.Optimizers.Graph;
+using MLNetInference.Optimizers.Passes;
+using MLNetInference.Optimizers.Quantization.Static;
 using MLNetInference.Optimizers.Verification;
 
 namespace MLNetInference.Optimizers.Recipes;
@@ -15,7 +17,22 @@ public static class ModelOptimizer
     /// <exception cref="OnnxFormatException">The model is malformed.</exception>
     /// <exception cref="PassFailedException">A pass failed; the message names it.</exception>
     /// <exception cref="NotSupportedException">A recipe step is not implemented in this version.</exception>
-    public static OptimizationResult Optimize(byte[] model, OptimizationRecipe recipe, SampleInputOptions? samples = null)
+    public static OptimizationResult Optimize(byte[] model, OptimizationRecipe recipe, SampleInputOptions? samples = null) =>
+        Optimize(model, recipe, samples, calibration: null);
+
+    /// <summary>Optimizes a model, calibrating the <c>int8-static</c> step on the caller's data.</summary>
+    /// <param name="model">The serialized original model.</param>
+    /// <param name="recipe">The recipe.</param>
+    /// <param name="samples">Sample-input settings for the accuracy check; defaults when <see langword="null"/>.</param>
+    /// <param name="calibration">
+    /// The data and settings of <c>int8-static</c>. When <see langword="null"/> and the recipe has <c>int8-static</c>, the
+    /// step calibrates on generated inputs and <see cref="OptimizationResult.Warnings"/> says so.
+    /// </param>
+    /// <returns>The optimized model and its report.</returns>
+    /// <exception cref="OnnxFormatException">The model is malformed.</exception>
+    /// <exception cref="PassFailedException">A pass failed (calibration included); the message names it.</exception>
+    /// <exception cref="NotSupportedException">A recipe step is not implemented in this version.</exception>
+    public static OptimizationResult Optimize(byte[] model, OptimizationRecipe recipe, SampleInputOptions? samples, CalibrationData? calibration)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(recipe);
@@ -23,9 +40,21 @@ public static class ModelOptimizer
         ModelChecks.Validate(proto);
         var before = proto.Graph.Node.Count;
         var passes = recipe.CreatePasses();
+        if (calibration is not null)
+        {
+            passes = new PassManager(
+                passes.Passes.Select(p => p is StaticInt8QuantizationPass ? new StaticInt8QuantizationPass(calibration.Samples, calibration.Options) : p),
+                passes.MaxIterations,
+                passes.Name);
+        }
+
         passes.Run(proto);
         var optimized = OnnxModelIO.ToBytes(proto);
         var verification = ModelVerifier.Compare(model, optimized, samples);
-        return new OptimizationResult(recipe.ToString(), optimized, before, proto.Graph.Node.Count, model.LongLength, optimized.LongLength, passes.LastReport, verification);
+        var warnings = passes.Passes.OfType<StaticInt8QuantizationPass>().SelectMany(p => p.LastSummary?.Warnings ?? []).ToArray();
+        return new OptimizationResult(recipe.ToString(), optimized, before, proto.Graph.Node.Count, model.LongLength, optimized.LongLength, passes.LastReport, verification)
+        {
+            Warnings = warnings,
+        };
     }
 }

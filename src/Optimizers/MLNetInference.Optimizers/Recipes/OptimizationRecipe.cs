@@ -3,6 +3,7 @@ using MLNetInference.Optimizers.Passes.Fusion;
 using MLNetInference.Optimizers.Quantization;
 using MLNetInference.Optimizers.Quantization.Fp16;
 using MLNetInference.Optimizers.Quantization.Int4;
+using MLNetInference.Optimizers.Quantization.Static;
 
 namespace MLNetInference.Optimizers.Recipes;
 
@@ -33,7 +34,7 @@ public sealed class OptimizationRecipe
         // slower than quantized projections), so a recipe that quantizes MatMuls afterwards fuses everything else only.
         [Fuse] = static steps => [new RemoveIdentityAndDropout(), new DeadCodeElimination(), new MakeBatchSymbolic(), .. FusionPasses.Create(includeAttention: !steps.Contains(Int8Dynamic) && !steps.Contains(Int4Weights))],
         [Int8Dynamic] = static _ => [new DynamicInt8QuantizationPass()],
-        [Int8Static] = null,
+        [Int8Static] = static _ => [new RuleBasedPass("fold-batchnorm", [new BatchNormIntoConvFusion()]), new StaticInt8QuantizationPass()],
         [Fp16] = static _ => [new Fp16ConversionPass()],
         [Int4Weights] = static _ => [new Int4WeightQuantizationPass(new Int4Options { Symmetric = false, BlockSize = 16 })],
     };

@@ -3,7 +3,7 @@ using MLNetInference.Optimizers.Verification;
 
 namespace MLNetInference.Optimizers.Recipes;
 
-/// <summary>What <see cref="ModelOptimizer.Optimize"/> produced: the model, its size and node counts, the passes' work and the accuracy check.</summary>
+/// <summary>What <see cref="ModelOptimizer"/>.Optimize produced: the model, its size and node counts, the passes' work and the accuracy check.</summary>
 /// <param name="Recipe">The recipe applied.</param>
 /// <param name="Model">The optimized model.</param>
 /// <param name="NodesBefore">Nodes in the original graph.</param>
@@ -20,4 +20,8 @@ public sealed record OptimizationResult(
     long BytesBefore,
     long BytesAfter,
     PassManagerReport? Passes,
-    VerificationReport Verification);
+    VerificationReport Verification)
+{
+    /// <summary>Gets what the caller should know about the result, for example that static quantization calibrated on generated inputs.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}

@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using MLNetInference.Optimizers.Quantization.Static;
 using MLNetInference.Optimizers.Recipes;
 
 namespace MLNetInference.Scoring;
@@ -54,7 +55,12 @@ public sealed class OnnxBatchScoringEstimator : IEstimator<OnnxBatchScoringTrans
         {
             // Optimize once, at fit time; the transformer scores with, and saves, the optimized model.
             var original = options.ModelBytes ?? File.ReadAllBytes(options.ModelPath!);
-            optimization = ModelOptimizer.Optimize(original, OptimizationRecipe.Parse(options.Recipe));
+            // int8-static calibrates on the rows being fitted (up to CalibrationRows of them, streaming).
+            var recipe = OptimizationRecipe.Parse(options.Recipe);
+            var calibration = recipe.StepNames.Contains(OptimizationRecipe.Int8Static)
+                ? new CalibrationData(DataViewCalibration.Read(input, original, options.InputColumns, options.CalibrationRows), new StaticInt8Options { MaxCalibrationSamples = options.CalibrationRows })
+                : null;
+            optimization = ModelOptimizer.Optimize(original, recipe, null, calibration);
             options.ModelBytes = optimization.Model;
             options.ModelPath = null;
             options.Recipe = null;

@@ -58,6 +58,12 @@ public sealed class OnnxBatchScoringOptions
     /// </summary>
     public string? Recipe { get; set; }
 
+    /// <summary>
+    /// Gets or sets how many rows of the data given to <c>Fit</c> calibrate a recipe with <c>int8-static</c> (256 by
+    /// default); each row runs through the float model once.
+    /// </summary>
+    public int CalibrationRows { get; set; } = 256;
+
     internal int EffectiveWindow => LengthGroupingWindow <= 0 ? Math.Max(256, BatchSize * 4) : Math.Max(LengthGroupingWindow, BatchSize);
 
     internal void Validate()
@@ -77,6 +83,11 @@ public sealed class OnnxBatchScoringOptions
             throw new ArgumentOutOfRangeException(nameof(MaxSequenceLength), MaxSequenceLength, "The maximum sequence length must be 0 (no limit) or more.");
         }
 
+        if (CalibrationRows < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CalibrationRows), CalibrationRows, "CalibrationRows must be at least 1.");
+        }
+
         ArgumentNullException.ThrowIfNull(Session, nameof(Session));
         Session.Validate();
     }
@@ -93,6 +104,7 @@ public sealed class OnnxBatchScoringOptions
             Session = Session.Clone(),
             StockSequenceLength = StockSequenceLength,
             Recipe = Recipe,
+            CalibrationRows = CalibrationRows,
         };
         foreach (var pair in InputColumns)
         {

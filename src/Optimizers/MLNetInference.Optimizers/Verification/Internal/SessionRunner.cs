@@ -42,7 +42,7 @@ internal static class SessionRunner
         }
     }
 
-    private static OrtValue CreateValue(string name, SampleTensor tensor)
+    internal static OrtValue CreateValue(string name, SampleTensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor.Data, name);
         ArgumentNullException.ThrowIfNull(tensor.Shape, name);
