@@ -51,7 +51,7 @@ internal sealed class OutputAccumulator
             }
         }
 
-        var width = expected.Shape.Length == 0 ? 1 : (int)Math.Max(1, expected.Shape[^1]);
+        var width = RowWidth(expected.Shape);
         if (a.Length == 0)
         {
             return;
@@ -81,6 +81,22 @@ internal sealed class OutputAccumulator
         return _rows == 0
             ? new OutputComparison(Name, _shape ?? [], _maxAbsDiff, 1, 1, 1)
             : new OutputComparison(Name, _shape ?? [], _maxAbsDiff, _cosineSum / _rows, _minCosine, (double)_agreements / _rows);
+    }
+
+    /// <summary>
+    /// The length of one compared row: the last axis, together with any trailing axes of size 1 after the last larger
+    /// one (the first axis, the batch, is never part of a row), so that a feature map shaped [N, 512, 1, 1] compares 512
+    /// features per row, not 512 rows of one value.
+    /// </summary>
+    private static int RowWidth(long[] shape)
+    {
+        var last = shape.Length - 1;
+        while (last > 1 && shape[last] == 1)
+        {
+            last--;
+        }
+
+        return last < 0 ? 1 : (int)Math.Max(1, shape[last]);
     }
 
     private static double Difference(double x, double y)
