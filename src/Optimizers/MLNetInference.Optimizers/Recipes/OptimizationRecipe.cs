@@ -1,5 +1,6 @@
 using MLNetInference.Optimizers.Passes;
 using MLNetInference.Optimizers.Passes.Fusion;
+using MLNetInference.Optimizers.Passes.Rules;
 using MLNetInference.Optimizers.Quantization;
 using MLNetInference.Optimizers.Quantization.Fp16;
 using MLNetInference.Optimizers.Quantization.Int4;
@@ -29,10 +30,10 @@ public sealed class OptimizationRecipe
 
     private static readonly Dictionary<string, Func<IReadOnlyList<string>, IEnumerable<ModelPass>>?> Steps = new(StringComparer.Ordinal)
     {
-        // Attention fusion hides the Q/K/V MatMuls from weight quantization (an fp32 Attention between INT8 layers runs
-        // slower than quantized projections), so a recipe that quantizes MatMuls afterwards fuses everything else only.
-        [Fuse] = static steps => [new RemoveIdentityAndDropout(), new DeadCodeElimination(), new MakeBatchSymbolic(), .. FusionPasses.Create(includeAttention: !steps.Contains(Int8Dynamic) && !steps.Contains(Int4Weights))],
-        [Int8Dynamic] = static _ => [new DynamicInt8QuantizationPass()],
+        // Attention fusion hides the Q/K/V MatMuls from INT4 weight quantization (MatMulNBits has no attention form), so
+        // a recipe with int4-weights fuses everything else only; int8-dynamic turns fused Attention into QAttention.
+        [Fuse] = static steps => [new RemoveIdentityAndDropout(), new DeadCodeElimination(), new MakeBatchSymbolic(), new RuleBasedPass("fold-constant-shapes", [new ConstantShapeFoldingRule()]), .. FusionPasses.Create(includeAttention: !steps.Contains(Int4Weights))],
+        [Int8Dynamic] = static _ => [new QAttentionQuantizationPass(), new DynamicInt8QuantizationPass()],
         [Int8Static] = null,
         [Fp16] = static _ => [new Fp16ConversionPass()],
         [Int4Weights] = static _ => [new Int4WeightQuantizationPass(new Int4Options { Symmetric = false, BlockSize = 16 })],

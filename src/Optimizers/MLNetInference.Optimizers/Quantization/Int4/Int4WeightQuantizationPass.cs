@@ -139,7 +139,7 @@ public sealed class Int4WeightQuantizationPass : ModelPass
             throw new InvalidOperationException($"Weight '{weight.Name}' holds {values.Length} values for shape [{k}, {n}].");
         }
 
-        var block = Int4BlockQuantizer.Quantize(values, k, n, _options.BlockSize, _options.Symmetric);
+        var block = Int4BlockQuantizer.Quantize(values, k, n, _options.BlockSize, _options.Symmetric, _options.ErrorMinimizingScales);
         var packedName = index.FreshName($"{weight.Name}_Q4");
         var scalesName = index.FreshName($"{weight.Name}_scales");
         var packed = new TensorProto { Name = packedName, DataType = (int)TensorProto.Types.DataType.Uint8, RawData = ByteString.CopyFrom(block.Packed) };
