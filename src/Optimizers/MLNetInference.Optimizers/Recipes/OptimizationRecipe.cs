@@ -4,6 +4,7 @@ using MLNetInference.Optimizers.Passes.Rules;
 using MLNetInference.Optimizers.Quantization;
 using MLNetInference.Optimizers.Quantization.Fp16;
 using MLNetInference.Optimizers.Quantization.Int4;
+using MLNetInference.Optimizers.Quantization.Sensitivity;
 
 namespace MLNetInference.Optimizers.Recipes;
 
@@ -19,6 +20,13 @@ public sealed class OptimizationRecipe
     /// <summary>Dynamic INT8 quantization of weight MatMuls.</summary>
     public const string Int8Dynamic = "int8-dynamic";
 
+    /// <summary>
+    /// Dynamic INT8 quantization that keeps the <see cref="SensitiveDynamicInt8QuantizationPass.DefaultKeptInFloat"/>
+    /// MatMuls with the largest measured quantization error (on sample inputs) in float: a little slower than
+    /// <see cref="Int8Dynamic"/>, closer to fp32 in the worst case.
+    /// </summary>
+    public const string Int8DynamicSensitive = "int8-dynamic-sensitive";
+
     /// <summary>Static INT8 quantization in QDQ format, calibrated on caller data.</summary>
     public const string Int8Static = "int8-static";
 
@@ -30,10 +38,11 @@ public sealed class OptimizationRecipe
 
     private static readonly Dictionary<string, Func<IReadOnlyList<string>, IEnumerable<ModelPass>>?> Steps = new(StringComparer.Ordinal)
     {
-        // Attention fusion hides the Q/K/V MatMuls from INT4 weight quantization (MatMulNBits has no attention form), so
-        // a recipe with int4-weights fuses everything else only; int8-dynamic turns fused Attention into QAttention.
-        [Fuse] = static steps => [new RemoveIdentityAndDropout(), new DeadCodeElimination(), new MakeBatchSymbolic(), new RuleBasedPass("fold-constant-shapes", [new ConstantShapeFoldingRule()]), .. FusionPasses.Create(includeAttention: !steps.Contains(Int4Weights))],
+        // Attention and Gemm fusion hide MatMuls from INT4 weight quantization (MatMulNBits has no attention or Gemm
+        // form), so a recipe with int4-weights fuses everything else only; int8-dynamic turns Attention into QAttention.
+        [Fuse] = static steps => [new RemoveIdentityAndDropout(), new DeadCodeElimination(), new MakeBatchSymbolic(), new RuleBasedPass("fold-constant-shapes", [new ConstantShapeFoldingRule()]), .. FusionPasses.Create(includeAttention: !steps.Contains(Int4Weights), includeGemm: !steps.Contains(Int4Weights))],
         [Int8Dynamic] = static _ => [new QAttentionQuantizationPass(), new DynamicInt8QuantizationPass()],
+        [Int8DynamicSensitive] = static _ => [new QAttentionQuantizationPass(), new SensitiveDynamicInt8QuantizationPass()],
         [Int8Static] = null,
         [Fp16] = static _ => [new Fp16ConversionPass()],
         [Int4Weights] = static _ => [new Int4WeightQuantizationPass(new Int4Options { Symmetric = false, BlockSize = 16 })],
@@ -45,7 +54,7 @@ public sealed class OptimizationRecipe
     }
 
     /// <summary>Gets every step name the recipe language knows.</summary>
-    public static IReadOnlyList<string> KnownSteps { get; } = [Fuse, Int8Dynamic, Int8Static, Fp16, Int4Weights];
+    public static IReadOnlyList<string> KnownSteps { get; } = [Fuse, Int8Dynamic, Int8DynamicSensitive, Int8Static, Fp16, Int4Weights];
 
     /// <summary>Gets the recipe's steps, in order.</summary>
     public IReadOnlyList<string> StepNames { get; }
