@@ -45,7 +45,7 @@ public sealed class OptimizationRecipe
         [Int8DynamicSensitive] = static _ => [new QAttentionQuantizationPass(), new SensitiveDynamicInt8QuantizationPass()],
         [Int8Static] = null,
         [Fp16] = static _ => [new Fp16ConversionPass()],
-        [Int4Weights] = static _ => [new Int4WeightQuantizationPass(new Int4Options { Symmetric = false, BlockSize = 16 })],
+        [Int4Weights] = static _ => [new Int4WeightQuantizationPass(new Int4Options { Symmetric = false, BlockSize = 16, ErrorMinimizingScales = true })],
     };
 
     private OptimizationRecipe(IReadOnlyList<string> steps)

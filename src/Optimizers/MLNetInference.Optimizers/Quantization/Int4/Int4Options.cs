@@ -34,6 +34,16 @@ public sealed class Int4Options
     /// <summary>Gets the names of nodes never quantized (compared ordinally).</summary>
     public IReadOnlyCollection<string> ExcludedNodeNames { get; init; } = [];
 
+    /// <summary>
+    /// Gets how many MatMuls stay float because quantizing them alone changes their output the most, as measured by
+    /// <see cref="Sensitivity.SensitiveLayerSelection"/> on generated sample inputs (<see cref="SensitivitySamples"/>).
+    /// 0 (the default) measures nothing.
+    /// </summary>
+    public int KeepMostSensitiveInFloat { get; init; }
+
+    /// <summary>Gets the sample-input settings of the sensitivity measurement; defaults when <see langword="null"/>.</summary>
+    public Verification.SampleInputOptions? SensitivitySamples { get; init; }
+
     /// <summary>Gets the fewest weight elements (K × N) a weight must have to be quantized; smaller weights stay fp32. Default 0.</summary>
     public int MinimumWeightElements { get; init; }
 }

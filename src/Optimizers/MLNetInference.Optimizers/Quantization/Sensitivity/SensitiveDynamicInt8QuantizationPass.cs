@@ -13,7 +13,7 @@ namespace MLNetInference.Optimizers.Quantization.Sensitivity;
 public sealed class SensitiveDynamicInt8QuantizationPass : ModelPass
 {
     /// <summary>The number of MatMuls the recipe step keeps in float.</summary>
-    public const int DefaultKeptInFloat = 2;
+    public const int DefaultKeptInFloat = 1;
 
     private readonly int _keep;
     private readonly DynamicInt8Options _options;
