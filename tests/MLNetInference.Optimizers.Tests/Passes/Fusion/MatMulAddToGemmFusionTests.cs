@@ -1,4 +1,7 @@
+using MLNetInference.Models;
+using MLNetInference.Onnx;
 using MLNetInference.Onnx.Proto;
+using MLNetInference.Optimizers.Recipes;
 using MLNetInference.Optimizers.Passes;
 using MLNetInference.Optimizers.Passes.Fusion;
 using MLNetInference.Optimizers.Tests.Graph;
@@ -62,6 +65,19 @@ public sealed class MatMulAddToGemmFusionTests
 
         CollectionAssert.AreEqual(new[] { "Flatten", "Gemm" }, model.Graph.Node.Select(n => n.OpType).ToArray());
         Assert.AreEqual("b", model.Graph.Node[1].Input[2]);
+    }
+
+    [TestMethod]
+    public void Fuse_SmallMlpFixture_BothLayersBecomeGemmWithSameScores()
+    {
+        var original = FixtureModels.SmallMlp();
+
+        var result = ModelOptimizer.Optimize(original, OptimizationRecipe.Parse("fuse"));
+
+        var model = OnnxModelIO.Parse(result.Model);
+        CollectionAssert.AreEqual(new[] { "Gemm", "Relu", "Gemm" }, model.Graph.Node.Select(n => n.OpType).ToArray());
+        Assert.IsTrue(result.Verification.AllCompared);
+        Assert.IsLessThanOrEqualTo(1e-5, result.Verification.MaxAbsDiff);
     }
 
     private static RuleBasedPass Pass() => new("fuse-matmul-add-gemm", [new MatMulAddToGemmFusion()]);

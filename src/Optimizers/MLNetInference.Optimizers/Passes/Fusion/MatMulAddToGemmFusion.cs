@@ -11,7 +11,8 @@ namespace MLNetInference.Optimizers.Passes.Fusion;
 /// </summary>
 /// <remarks>
 /// A must be known to be 2-D: a graph input or value whose declared shape has rank 2, or the output of
-/// <c>Flatten</c>, <c>Gemm</c>, or a <c>Reshape</c> to a constant 2-element shape. 3-D activations (BERT) are left
+/// <c>Flatten</c>, <c>Gemm</c>, a <c>Reshape</c> to a constant 2-element shape, or a unary elementwise op (<c>Relu</c>,
+/// <c>Sigmoid</c>, <c>Tanh</c>, ...) of such a value. 3-D activations (BERT) are left
 /// alone, since <c>Gemm</c> is 2-D only and <see cref="BiasGeluFusion"/>, <see cref="SkipLayerNormalizationFusion"/>,
 /// <see cref="AttentionFusion"/> and the quantizer's bias folding read their MatMul + Add. The rule also leaves an
 /// <c>Add</c> that feeds a <c>Gelu</c> or <c>LayerNormalization</c> for those fusions. The MatMul's output must be read
@@ -82,8 +83,8 @@ public sealed class MatMulAddToGemmFusion : RewriteRule
     private static bool IsBiasRow(IReadOnlyList<long> dims, long columns) =>
         (dims.Count == 1 && dims[0] == columns) || (dims.Count == 2 && dims[0] == 1 && dims[1] == columns);
 
-    /// <summary>Tells whether a value is known to be 2-D.</summary>
-    private static bool IsMatrix(OnnxGraph graph, string value)
+    /// <summary>Tells whether a value is known to be 2-D, following unary elementwise ops back a few steps.</summary>
+    private static bool IsMatrix(OnnxGraph graph, string value, int depth = 0)
     {
         if (ShapeEvaluator.StaticDims(graph, value) is { } dims)
         {
@@ -91,7 +92,7 @@ public sealed class MatMulAddToGemmFusion : RewriteRule
         }
 
         var producer = graph.GetProducer(value);
-        if (producer is null || !IsOnnxDomain(producer))
+        if (producer is null || !IsOnnxDomain(producer) || depth > 8)
         {
             return false;
         }
@@ -100,6 +101,8 @@ public sealed class MatMulAddToGemmFusion : RewriteRule
         {
             "Flatten" or "Gemm" => true,
             "Reshape" => producer.Input.Count == 2 && graph.TryGetConstant(producer.Input[1], out var shape) && shape.ElementCount == 2,
+            "Relu" or "LeakyRelu" or "Sigmoid" or "Tanh" or "Elu" or "Selu" or "Softplus" or "HardSigmoid" or "Erf" or "Abs" or "Neg" or "Clip" or "Dropout" or "Identity"
+                => producer.Input.Count >= 1 && IsMatrix(graph, producer.Input[0], depth + 1),
             _ => false,
         };
     }
