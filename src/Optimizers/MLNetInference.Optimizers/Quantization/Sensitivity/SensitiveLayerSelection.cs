@@ -35,10 +35,22 @@ public static class SensitiveLayerSelection
     public static IReadOnlyList<MatMulSensitivity> Measure(ModelProto model, WeightQuantizationScheme scheme, SampleInputOptions? samples = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        return MeasureWithChannelRanges(model, scheme, samples).Ranking;
+    }
+
+    /// <summary>As <see cref="Measure"/>, and also the largest |x| seen per input channel (K) of each MatMul, by node name.</summary>
+    internal static (IReadOnlyList<MatMulSensitivity> Ranking, Dictionary<string, float[]> ChannelMax) MeasureWithChannelRanges(ModelProto model, WeightQuantizationScheme scheme, SampleInputOptions? samples)
+    {
         var candidates = Candidates(model);
+        var channelMax = new Dictionary<string, float[]>(StringComparer.Ordinal);
         if (candidates.Count == 0)
         {
-            return [];
+            return ([], channelMax);
+        }
+
+        foreach (var candidate in candidates)
+        {
+            channelMax[candidate.Name] = new float[candidate.K];
         }
 
         var probe = model.Clone();
@@ -80,12 +92,22 @@ public static class SensitiveLayerSelection
                 }
 
                 rows[i] += Accumulate(activation.Values, candidates[i], weights[i], scheme, ref numerators[i], ref denominators[i]);
+                var max = channelMax[candidates[i].Name];
+                if (activation.Values.Length % candidates[i].K == 0)
+                {
+                    for (var j = 0; j < activation.Values.Length; j++)
+                    {
+                        var k = j % candidates[i].K;
+                        max[k] = Math.Max(max[k], (float)Math.Abs(activation.Values[j]));
+                    }
+                }
             }
         }
 
-        return [.. Enumerable.Range(0, candidates.Count)
+        IReadOnlyList<MatMulSensitivity> ranking = [.. Enumerable.Range(0, candidates.Count)
             .Select(i => new MatMulSensitivity(candidates[i].Name, denominators[i] > 0 ? numerators[i] / denominators[i] : 0, rows[i]))
             .OrderByDescending(s => s.RelativeError)];
+        return (ranking, channelMax);
     }
 
     /// <summary>Names the <paramref name="count"/> most sensitive weight MatMuls (fewer when the model has fewer).</summary>
