@@ -31,7 +31,9 @@ public sealed class ModelOptimizerTests
 
         var optimized = OnnxModelIO.Parse(result.Model);
         Assert.AreEqual(0, optimized.Graph.Node.Count(n => n.OpType == "MatMul" && optimized.Graph.Initializer.Any(i => i.Name == n.Input[1])), "no fp32 weight MatMul left");
-        Assert.IsGreaterThan(30, optimized.Graph.Node.Count(n => n.OpType == "DynamicQuantizeMatMul"));
+        Assert.AreEqual(6, optimized.Graph.Node.Count(n => n.OpType == "QAttention"), "the fused attention of each layer is quantized");
+        Assert.AreEqual(0, optimized.Graph.Node.Count(n => n.OpType == "Attention"));
+        Assert.AreEqual(19, optimized.Graph.Node.Count(n => n.OpType == "DynamicQuantizeMatMul"), "6 layers of output and two FFN projections, and the pooler");
         Assert.IsLessThan(result.BytesBefore, result.BytesAfter);
         Assert.IsTrue(result.Verification.AllCompared);
         var hidden = result.Verification.Outputs.Single(o => o.Name == "last_hidden_state");

@@ -27,14 +27,23 @@ public static class FusionPasses
     /// <summary>
     /// Creates the fusion passes in order: <c>fuse-layernorm-gelu-attention</c> (<see cref="LayerNormalizationFusion"/>,
     /// <see cref="GeluFusion"/>, and <see cref="AttentionFusion"/> unless left out), then <c>fuse-skiplayernorm-biasgelu</c> (<see cref="SkipLayerNormalizationFusion"/>,
-    /// <see cref="BiasGeluFusion"/>). Run them with a <see cref="PassManager"/>; a dead-code pass afterwards is not
+    /// <see cref="BiasGeluFusion"/>), then <c>fuse-matmul-add-gemm</c> (<see cref="MatMulAddToGemmFusion"/>, last so that
+    /// the fusions before it read their MatMul + Add first). Run them with a <see cref="PassManager"/>; a dead-code pass afterwards is not
     /// needed, since the rules remove the nodes and initializers they leave unread.
     /// </summary>
     /// <param name="includeAttention">Whether to fuse attention into <c>com.microsoft</c> <c>Attention</c>.</param>
+    /// <param name="includeGemm">Whether to fuse 2-D MatMul + bias Add into <c>Gemm</c> (leave it out before a
+    /// quantizer that rewrites MatMul only, such as INT4 weight quantization).</param>
     /// <returns>New pass instances.</returns>
-    public static IReadOnlyList<ModelPass> Create(bool includeAttention = true) =>
-    [
-        new RuleBasedPass("fuse-layernorm-gelu-attention", PrimaryRules(includeAttention)),
-        new RuleBasedPass("fuse-skiplayernorm-biasgelu", SecondaryRules()),
-    ];
+    public static IReadOnlyList<ModelPass> Create(bool includeAttention = true, bool includeGemm = true) =>
+        includeGemm
+            ? [
+                new RuleBasedPass("fuse-layernorm-gelu-attention", PrimaryRules(includeAttention)),
+                new RuleBasedPass("fuse-skiplayernorm-biasgelu", SecondaryRules()),
+                new RuleBasedPass("fuse-matmul-add-gemm", [new MatMulAddToGemmFusion()]),
+            ]
+            : [
+                new RuleBasedPass("fuse-layernorm-gelu-attention", PrimaryRules(includeAttention)),
+                new RuleBasedPass("fuse-skiplayernorm-biasgelu", SecondaryRules()),
+            ];
 }

@@ -16,6 +16,13 @@ public sealed class Int4Options
     public bool Symmetric { get; init; } = true;
 
     /// <summary>
+    /// Gets a value indicating whether each block's scale (and zero point) is searched to minimize the block's squared
+    /// dequantization error (range shrunk in 2% steps down to 60%, neighbouring zero points tried, then a least-squares
+    /// refit of the scale) instead of taken from the block's min/max. Slower to quantize, more accurate; off by default.
+    /// </summary>
+    public bool ErrorMinimizingScales { get; init; }
+
+    /// <summary>
     /// Gets the <c>accuracy_level</c> attribute of the <c>MatMulNBits</c> nodes: 0 (the default) lets ONNX Runtime pick,
     /// 1 fp32, 2 fp16, 3 bf16 and 4 int8 activations (fastest on CPU, least accurate).
     /// </summary>
@@ -26,6 +33,16 @@ public sealed class Int4Options
 
     /// <summary>Gets the names of nodes never quantized (compared ordinally).</summary>
     public IReadOnlyCollection<string> ExcludedNodeNames { get; init; } = [];
+
+    /// <summary>
+    /// Gets how many MatMuls stay float because quantizing them alone changes their output the most, as measured by
+    /// <see cref="Sensitivity.SensitiveLayerSelection"/> on generated sample inputs (<see cref="SensitivitySamples"/>).
+    /// 0 (the default) measures nothing.
+    /// </summary>
+    public int KeepMostSensitiveInFloat { get; init; }
+
+    /// <summary>Gets the sample-input settings of the sensitivity measurement; defaults when <see langword="null"/>.</summary>
+    public Verification.SampleInputOptions? SensitivitySamples { get; init; }
 
     /// <summary>Gets the fewest weight elements (K × N) a weight must have to be quantized; smaller weights stay fp32. Default 0.</summary>
     public int MinimumWeightElements { get; init; }

@@ -3,6 +3,7 @@ using MLNetInference.Onnx;
 using MLNetInference.Onnx.Proto;
 using MLNetInference.Optimizers.Passes;
 using MLNetInference.Optimizers.Quantization.Internal;
+using MLNetInference.Optimizers.Quantization.Sensitivity;
 
 namespace MLNetInference.Optimizers.Quantization.Int4;
 
@@ -16,6 +17,8 @@ public sealed class Int4WeightQuantizationPass : ModelPass
 {
     private readonly Int4Options _options;
     private readonly WeightSelection _selection;
+    private ModelProto? _measured;
+    private IReadOnlyList<string> _kept = [];
 
     /// <summary>Initializes a new instance of the <see cref="Int4WeightQuantizationPass"/> class.</summary>
     /// <param name="options">The settings; defaults (block size 32, symmetric) when <see langword="null"/>.</param>
@@ -38,11 +41,19 @@ public sealed class Int4WeightQuantizationPass : ModelPass
             throw new ArgumentOutOfRangeException(nameof(options), "AccuracyLevel must be between 0 and 4.");
         }
 
+        if (_options.KeepMostSensitiveInFloat < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "KeepMostSensitiveInFloat must not be negative.");
+        }
+
         _selection = new WeightSelection(_options.ExcludedOpTypes, _options.ExcludedNodeNames, _options.MinimumWeightElements);
     }
 
     /// <inheritdoc/>
     public override string Name => "int4-weights";
+
+    /// <summary>Gets the MatMuls kept float by <see cref="Int4Options.KeepMostSensitiveInFloat"/>, most sensitive first.</summary>
+    public IReadOnlyList<string> KeptInFloat => _kept;
 
     /// <summary>Gets what the latest run did; <see langword="null"/> before the first run.</summary>
     public Int4Summary? LastSummary { get; private set; }
@@ -52,6 +63,19 @@ public sealed class Int4WeightQuantizationPass : ModelPass
     {
         var summary = new Int4Summary();
         LastSummary = summary;
+        var selection = _selection;
+        if (_options.KeepMostSensitiveInFloat > 0)
+        {
+            // A pass manager runs the pass again until nothing changes; the choice is measured once per model and reused.
+            if (!ReferenceEquals(model, _measured))
+            {
+                _kept = SensitiveLayerSelection.MostSensitive(model, WeightQuantizationScheme.Int4, _options.KeepMostSensitiveInFloat, _options.SensitivitySamples);
+                _measured = model;
+            }
+
+            selection = new WeightSelection(_options.ExcludedOpTypes, [.. _options.ExcludedNodeNames, .. _kept], _options.MinimumWeightElements);
+        }
+
         var index = new GraphIndex(model.Graph);
         var cache = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var touched = new List<string>();
@@ -69,7 +93,7 @@ public sealed class Int4WeightQuantizationPass : ModelPass
             }
 
             var label = node.Name.Length > 0 ? node.Name : $"MatMul->{node.Output[0]}";
-            var reason = SkipReason(node, weight);
+            var reason = selection.SkipReason(node, weight);
             if (reason is not null)
             {
                 summary.Skipped.Add($"{label}: {reason}");
@@ -118,8 +142,6 @@ public sealed class Int4WeightQuantizationPass : ModelPass
     private static AttributeProto IntAttribute(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
-    private string? SkipReason(NodeProto node, TensorProto weight) => _selection.SkipReason(node, weight);
-
     private string[] GetOrQuantize(TensorProto weight, GraphIndex index, Dictionary<string, string[]> cache)
     {
         if (cache.TryGetValue(weight.Name, out var cached))
@@ -139,7 +161,7 @@ public sealed class Int4WeightQuantizationPass : ModelPass
             throw new InvalidOperationException($"Weight '{weight.Name}' holds {values.Length} values for shape [{k}, {n}].");
         }
 
-        var block = Int4BlockQuantizer.Quantize(values, k, n, _options.BlockSize, _options.Symmetric);
+        var block = Int4BlockQuantizer.Quantize(values, k, n, _options.BlockSize, _options.Symmetric, _options.ErrorMinimizingScales);
         var packedName = index.FreshName($"{weight.Name}_Q4");
         var scalesName = index.FreshName($"{weight.Name}_scales");
         var packed = new TensorProto { Name = packedName, DataType = (int)TensorProto.Types.DataType.Uint8, RawData = ByteString.CopyFrom(block.Packed) };
