@@ -105,6 +105,14 @@ internal sealed class OnnxTrialEvaluator : ITrialEvaluator, IDisposable
         var sessions = Sessions(configuration);
         var runners = sessions.Select(s => new BatchRunner(s, new BatchRunnerOptions { MaxBatchSize = configuration.Batching.MaxBatchSize })).ToArray();
         var rows = Rows(runners[0]);
+
+        // Warm-up: one full batch per worker, so that first-call costs of a new batch shape stay out of the timing.
+        var warm = rows.Take(Math.Min(rows.Count, configuration.Batching.MaxBatchSize)).SelectMany(r => r).ToArray();
+        foreach (var runner in runners)
+        {
+            using var result = runner.Run(warm, cancellationToken);
+        }
+
         return LoadGenerator.Run(runners, rows, concurrency, configuration.Batching.MaxBatchSize, TimeSpan.FromMilliseconds(configuration.Batching.MaxQueueDelayMs), duration, cancellationToken);
     }
 
@@ -184,16 +192,6 @@ internal sealed class OnnxTrialEvaluator : ITrialEvaluator, IDisposable
         }
 
         _groupKey = key;
-
-        // Warm-up: one batch per session, so that first-call costs stay out of the timing.
-        foreach (var session in _group)
-        {
-            var runner = new BatchRunner(session, new BatchRunnerOptions { MaxBatchSize = configuration.Batching.MaxBatchSize });
-            var rows = Rows(runner);
-            var count = Math.Min(rows.Count, configuration.Batching.MaxBatchSize);
-            using var result = runner.Run(rows.Take(count).SelectMany(r => r).ToArray());
-        }
-
         return _group;
     }
 

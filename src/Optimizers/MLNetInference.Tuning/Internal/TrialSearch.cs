@@ -94,9 +94,21 @@ internal sealed class TrialSearch
                 rejected.Status = TrialStatus.RejectedAccuracy;
                 if (_request.AccuracyFallback && candidate.Quantizes)
                 {
-                    if (Fallback(candidate, first.Session, first.Batching, cancellationToken) is { } mixed)
+                    // The fallback's outcome is cached as a whole: it depends on the time left, and a rerun must take the same path.
+                    var outcome = _cache.GetOrAdd("fallback", TrialCache.Key(_evaluator.Fingerprint, "fallback", candidate.Key, Budgets()), () => Fallback(candidate, cancellationToken), out _);
+                    foreach (var excluded in outcome.Rejected)
                     {
-                        passing.Add(mixed);
+                        var mixed = candidate.WithExcludedNodes(excluded);
+                        var attempt = Add(new TrialConfiguration(mixed, first.Session, first.Batching));
+                        attempt.Accuracy = Accuracy(mixed, out var attemptCached);
+                        attempt.Cached = attemptCached;
+                        attempt.Status = TrialStatus.RejectedAccuracy;
+                    }
+
+                    if (outcome.Passed is { } passed)
+                    {
+                        var mixed = candidate.WithExcludedNodes(passed);
+                        passing.Add((mixed, Accuracy(mixed, out _)));
                     }
                 }
             }
@@ -122,12 +134,13 @@ internal sealed class TrialSearch
     /// Accuracy-driven fallback: scores each quantized node by the error it causes alone, then keeps the worst 1, 2, 4 …
     /// nodes in float until the candidate passes.
     /// </summary>
-    private (RecipeCandidate, AccuracyResult)? Fallback(RecipeCandidate candidate, SessionSettings session, BatchingSettings batching, CancellationToken cancellationToken)
+    private FallbackOutcome Fallback(RecipeCandidate candidate, CancellationToken cancellationToken)
     {
         var nodes = _cache.GetOrAdd("nodes", TrialCache.Key(_evaluator.Fingerprint, "nodes", candidate.Key), () => _evaluator.QuantizedNodes(candidate, cancellationToken).ToArray(), out _);
+        var rejected = new List<string[]>();
         if (nodes.Length == 0)
         {
-            return null;
+            return new FallbackOutcome(null, rejected);
         }
 
         var drops = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -148,24 +161,22 @@ internal sealed class TrialSearch
         for (var k = 1; ; k = Math.Min(k * 2, ranked.Length))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var mixed = candidate.WithExcludedNodes(ranked[..k]);
-            Report("fallback", k, ranked.Length, $"{mixed.Name}: keeping the {k} most sensitive nodes in float");
-            var accuracy = Accuracy(mixed, out var cached);
-            if (Passes(accuracy))
+            var excluded = ranked[..k];
+            Report("fallback", k, ranked.Length, $"{candidate.Name}: keeping the {k} most sensitive nodes in float");
+            if (Passes(Accuracy(candidate.WithExcludedNodes(excluded), out _)))
             {
-                return (mixed, accuracy);
+                return new FallbackOutcome(excluded, rejected);
             }
 
-            var rejected = Add(new TrialConfiguration(mixed, session, batching));
-            rejected.Accuracy = accuracy;
-            rejected.Cached = cached;
-            rejected.Status = TrialStatus.RejectedAccuracy;
+            rejected.Add(excluded);
             if (k == ranked.Length || _evaluator.Elapsed > Budget * 0.6)
             {
-                return null;
+                return new FallbackOutcome(null, rejected);
             }
         }
     }
+
+    private string Budgets() => string.Create(CultureInfo.InvariantCulture, $"{_request.Metric}:{_request.MaxCosineDrop}:{_request.MaxTop1Drop}:{Budget.TotalSeconds}");
 
     private string TimeAll(List<TuningTrial> timed, TuningTrial? baseline, CancellationToken cancellationToken)
     {
