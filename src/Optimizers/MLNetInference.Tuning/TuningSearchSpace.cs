@@ -74,7 +74,7 @@ public sealed class TuningSearchSpace
     }
 
     /// <summary>Gets the number of configurations of one recipe.</summary>
-    public int ConfigurationsPerRecipe => Providers.Count * IntraOpThreads.Count * OptimizationLevels.Count * MaxBatchSizes.Count * MaxQueueDelaysMs.Count;
+    public int ConfigurationsPerRecipe => Settings().Count();
 
     /// <summary>Checks the space.</summary>
     /// <exception cref="ArgumentException">A list is empty or holds an invalid value.</exception>
@@ -120,9 +120,10 @@ public sealed class TuningSearchSpace
                     var workers = provider != ExecutionProvider.Cpu || threads == 0 ? 1 : Math.Max(1, cores / threads);
                     foreach (var batch in MaxBatchSizes.Distinct())
                     {
-                        foreach (var delay in MaxQueueDelaysMs.Distinct())
+                        // A batch of one never waits, so it is one configuration whatever the delays.
+                        foreach (var delay in batch == 1 ? [0] : MaxQueueDelaysMs.Distinct())
                         {
-                            yield return (session, new BatchingSettings(batch, batch == 1 ? 0 : delay, workers));
+                            yield return (session, new BatchingSettings(batch, delay, workers));
                         }
                     }
                 }
