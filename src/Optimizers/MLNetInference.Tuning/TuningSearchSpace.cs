@@ -32,7 +32,7 @@ public sealed class TuningSearchSpace
     /// <summary>
     /// Creates the default space: the original model, fusion, fusion + dynamic INT8 (per channel, per tensor, reduced
     /// range), static INT8 when the optimizer implements it, INT4 weights, FP16 on a GPU; intra-op 1 and all cores;
-    /// ENABLE_EXTENDED and ENABLE_ALL; batches of 1 to 32 with 1 or 4 ms delay.
+    /// ENABLE_ALL (add levels to <see cref="OptimizationLevels"/> to search them); batches of 1 to 32 with 1 or 4 ms delay.
     /// </summary>
     /// <param name="gpu">Whether to include CUDA and FP16.</param>
     /// <param name="quick">A small space for a quick tune: none, fuse, two INT8 variants, intra-op 1, ENABLE_ALL, batches of 1 and 8.</param>
@@ -67,7 +67,7 @@ public sealed class TuningSearchSpace
             Recipes = recipes,
             Providers = gpu ? [ExecutionProvider.Cpu, ExecutionProvider.Cuda] : [ExecutionProvider.Cpu],
             IntraOpThreads = quick || cores == 1 ? [1] : [1, cores],
-            OptimizationLevels = quick ? [GraphOptimizationLevel.ORT_ENABLE_ALL] : [GraphOptimizationLevel.ORT_ENABLE_EXTENDED, GraphOptimizationLevel.ORT_ENABLE_ALL],
+            OptimizationLevels = [GraphOptimizationLevel.ORT_ENABLE_ALL],
             MaxBatchSizes = quick ? [1, 8] : [1, 4, 16, 32],
             MaxQueueDelaysMs = quick ? [1] : [1, 4],
         };

@@ -38,7 +38,7 @@ internal sealed class FakeEvaluator : ITrialEvaluator
 
     public List<string> TimedRecipes { get; } = [];
 
-    public AccuracyResult MeasureAccuracy(RecipeCandidate candidate, CancellationToken cancellationToken)
+    public AccuracyResult MeasureAccuracy(RecipeCandidate candidate, int? sampleLimit, CancellationToken cancellationToken)
     {
         AccuracyCalls++;
         _elapsed += AccuracyCost;

@@ -88,6 +88,45 @@ public sealed class TrialSearchTests
     }
 
     [TestMethod]
+    public void Run_RerunOfABudgetLimitedSearch_ReplaysItsDecisionsFromTheCache()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"tuner-cache-{Guid.NewGuid():N}");
+        try
+        {
+            TuningRequest Request()
+            {
+                var request = TrialSearchTests.Request(fallback: true);
+                request.TrialDuration = TimeSpan.FromSeconds(2);
+                request.TimeBudget = TimeSpan.FromSeconds(15);
+                request.SearchSpace = Space(batches: [1, 2, 4, 8, 16, 32], delays: [0.5, 1, 2]);
+                return request;
+            }
+
+            FakeEvaluator Fake()
+            {
+                var fake = new FakeEvaluator { AccuracyCost = TimeSpan.FromSeconds(1) };
+                fake.NodeErrors["a"] = 0.009;
+                fake.NodeErrors["b"] = 0.007;
+                return fake;
+            }
+
+            var first = Search(Fake(), Request(), new TrialCache(folder));
+            var second = Fake();
+            var cache = new TrialCache(folder);
+            var replayed = Search(second, Request(), cache);
+
+            Assert.AreEqual(0, cache.Misses, "the rerun measured something new");
+            Assert.AreEqual(0, second.PerformanceCalls + second.AccuracyCalls);
+            Assert.AreEqual(first.Best.Configuration, replayed.Best.Configuration);
+            Assert.IsTrue(first.Trials.Any(t => t.Status == TrialStatus.Skipped), "the first run should have run out of budget");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void Run_OtherModelFingerprint_MissesTheCache()
     {
         var folder = Path.Combine(Path.GetTempPath(), $"tuner-cache-{Guid.NewGuid():N}");
@@ -209,7 +248,7 @@ public sealed class TrialSearchTests
     private static SearchOutcome Search(FakeEvaluator fake, TuningRequest request, TrialCache? cache = null)
         => new TrialSearch(fake, cache ?? new TrialCache(null), request, request.SearchSpace ?? Space(), null).Run(CancellationToken.None);
 
-    private static TuningRequest Request(bool fallback) => new()
+    internal static TuningRequest Request(bool fallback) => new()
     {
         ModelPath = "fake.onnx",
         OutputDirectory = "out",

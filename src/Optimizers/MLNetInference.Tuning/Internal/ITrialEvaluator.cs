@@ -9,7 +9,8 @@ internal interface ITrialEvaluator
     /// <summary>Elapsed time of the run so far (the fake's clock is virtual).</summary>
     TimeSpan Elapsed { get; }
 
-    AccuracyResult MeasureAccuracy(RecipeCandidate candidate, CancellationToken cancellationToken);
+    /// <summary>Compares the candidate with the original on the samples (the first <paramref name="sampleLimit"/> only, when set).</summary>
+    AccuracyResult MeasureAccuracy(RecipeCandidate candidate, int? sampleLimit, CancellationToken cancellationToken);
 
     /// <summary>The nodes the candidate's quantization step rewrites, by name.</summary>
     IReadOnlyList<string> QuantizedNodes(RecipeCandidate candidate, CancellationToken cancellationToken);

@@ -70,14 +70,15 @@ internal sealed class OnnxTrialEvaluator : ITrialEvaluator, IDisposable
             .Select(n => n.Name)];
     }
 
-    public AccuracyResult MeasureAccuracy(RecipeCandidate candidate, CancellationToken cancellationToken)
+    public AccuracyResult MeasureAccuracy(RecipeCandidate candidate, int? sampleLimit, CancellationToken cancellationToken)
     {
         var model = BuildModel(candidate);
-        _expected ??= RunAll(_original, cancellationToken);
-        var actual = ReferenceEquals(model, _original) ? _expected : RunAll(model, cancellationToken);
+        _expected ??= RunAll(_original, _samples.Count, cancellationToken);
+        var count = Math.Min(_samples.Count, sampleLimit ?? _samples.Count);
+        var actual = ReferenceEquals(model, _original) ? _expected : RunAll(model, count, cancellationToken);
         double cosineSum = 0, minCosine = 1;
         int rows = 0, agree = 0;
-        for (var s = 0; s < _expected.Count; s++)
+        for (var s = 0; s < count; s++)
         {
             foreach (var (name, expected) in _expected[s])
             {
@@ -97,7 +98,7 @@ internal sealed class OnnxTrialEvaluator : ITrialEvaluator, IDisposable
             }
         }
 
-        return rows == 0 ? new AccuracyResult(1, 1, 1, _samples.Count) : new AccuracyResult(cosineSum / rows, minCosine, agree / (double)rows, _samples.Count);
+        return rows == 0 ? new AccuracyResult(1, 1, 1, count) : new AccuracyResult(cosineSum / rows, minCosine, agree / (double)rows, count);
     }
 
     public PerformanceResult MeasurePerformance(TrialConfiguration configuration, int concurrency, TimeSpan duration, CancellationToken cancellationToken)
@@ -223,15 +224,15 @@ internal sealed class OnnxTrialEvaluator : ITrialEvaluator, IDisposable
         return rows;
     }
 
-    private List<Dictionary<string, (float[] Values, long[] Shape)>> RunAll(byte[] model, CancellationToken cancellationToken)
+    private List<Dictionary<string, (float[] Values, long[] Shape)>> RunAll(byte[] model, int count, CancellationToken cancellationToken)
     {
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = Math.Max(1, Environment.ProcessorCount) };
         using var session = new InferenceSession(model, options);
         using var runOptions = new RunOptions();
         var outputs = session.OutputMetadata.Where(o => o.Value.ElementDataType == TensorElementType.Float).Select(o => o.Key).ToArray();
         var inputs = session.InputMetadata.Keys.ToArray();
-        var results = new List<Dictionary<string, (float[], long[])>>(_samples.Count);
-        foreach (var sample in _samples)
+        var results = new List<Dictionary<string, (float[], long[])>>(count);
+        foreach (var sample in _samples.Take(count))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var values = new List<OrtValue>();

@@ -29,6 +29,15 @@ internal sealed class TrialCache
 
     public int Misses { get; private set; }
 
+    /// <summary>Gets or sets the clock that measures what a computed entry cost (the search's clock); wall time when null.</summary>
+    public Func<TimeSpan>? Clock { get; set; }
+
+    /// <summary>
+    /// Gets the time the cached entries read so far once cost to compute. The search counts it against its budget, so
+    /// that a rerun makes the same budget decisions as the run that filled the cache, and so measures nothing new.
+    /// </summary>
+    public TimeSpan ReplayedTime { get; private set; }
+
     public static string Key(params string[] parts)
     {
         var text = Version + "\n" + string.Join('\n', parts);
@@ -43,9 +52,10 @@ internal sealed class TrialCache
         {
             try
             {
-                if (JsonSerializer.Deserialize<T>(File.ReadAllText(file)) is { } value)
+                if (JsonSerializer.Deserialize<Entry<T>>(File.ReadAllText(file)) is { Value: { } value } entry)
                 {
                     Hits++;
+                    ReplayedTime += TimeSpan.FromSeconds(entry.Seconds);
                     cached = true;
                     return value;
                 }
@@ -58,14 +68,30 @@ internal sealed class TrialCache
 
         Misses++;
         cached = false;
+        var clock = Clock ?? WallClock();
+        var start = clock();
         var result = compute();
+        var seconds = (clock() - start).TotalSeconds;
         if (file is not null)
         {
             var temporary = file + "." + Guid.NewGuid().ToString("N") + ".tmp";
-            File.WriteAllText(temporary, JsonSerializer.Serialize(result));
+            File.WriteAllText(temporary, JsonSerializer.Serialize(new Entry<T> { Seconds = seconds, Value = result }));
             File.Move(temporary, file, overwrite: true);
         }
 
         return result;
+    }
+
+    private static Func<TimeSpan> WallClock()
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        return () => watch.Elapsed;
+    }
+
+    private sealed class Entry<T>
+    {
+        public double Seconds { get; set; }
+
+        public T? Value { get; set; }
     }
 }

@@ -11,7 +11,14 @@ namespace MLNetInference.Tuning.Internal;
 internal sealed class TrialSearch
 {
     private const int Eta = 3;
-    private static readonly TimeSpan PerTrialOverhead = TimeSpan.FromSeconds(0.25);
+
+    /// <summary>Samples used to rank nodes by the error they cause alone: a ranking needs fewer than a verdict.</summary>
+    private const int SensitivitySamples = 16;
+
+    /// <summary>The share of the budget the accuracy phase (gate and fallback) may use before timing starts.</summary>
+    private const double AccuracyShare = 0.4;
+
+    private static readonly TimeSpan PerTrialOverhead = TimeSpan.FromSeconds(0.5);
 
     private readonly ITrialEvaluator _evaluator;
     private readonly TrialCache _cache;
@@ -27,12 +34,16 @@ internal sealed class TrialSearch
         _request = request;
         _space = space;
         _progress = progress;
+        _cache.Clock = () => _evaluator.Elapsed;
     }
 
     /// <summary>Gets the minimum length of a successive-halving timing.</summary>
     public TimeSpan MinimumTiming { get; init; } = TimeSpan.FromSeconds(0.2);
 
     private TimeSpan Budget => _request.EffectiveBudget;
+
+    /// <summary>Gets the time spent so far, counting cached measurements at what they once cost (see <see cref="TrialCache.ReplayedTime"/>).</summary>
+    private TimeSpan Elapsed => _evaluator.Elapsed + _cache.ReplayedTime;
 
     public SearchOutcome Run(CancellationToken cancellationToken)
     {
@@ -72,10 +83,10 @@ internal sealed class TrialSearch
             cancellationToken.ThrowIfCancellationRequested();
             var candidate = _space.Recipes[i];
             Report("recipes", i, _space.Recipes.Count, $"accuracy of {candidate.Name}");
-            if (candidate.Recipe != RecipeCandidate.NoRecipe && _evaluator.Elapsed > Budget * 0.5)
+            if (candidate.Recipe != RecipeCandidate.NoRecipe && Elapsed > Budget * AccuracyShare)
             {
                 var skipped = Add(new TrialConfiguration(candidate, first.Session, first.Batching));
-                skipped.Error = "left out: half of the time budget was spent on accuracy checks";
+                skipped.Error = "left out: the accuracy checks used their share of the time budget";
                 continue;
             }
 
@@ -147,14 +158,14 @@ internal sealed class TrialSearch
         for (var i = 0; i < nodes.Length; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (_evaluator.Elapsed > Budget * 0.6)
+            if (Elapsed > Budget * AccuracyShare)
             {
                 break;
             }
 
             Report("fallback", i, nodes.Length, $"{candidate.Name}: error of node {nodes[i]} alone");
             var alone = candidate.WithExcludedNodes(nodes.Where(n => n != nodes[i]).ToArray());
-            drops[nodes[i]] = Drop(Accuracy(alone, out _));
+            drops[nodes[i]] = Drop(Accuracy(alone, out _, SensitivitySamples));
         }
 
         var ranked = nodes.OrderByDescending(n => drops.GetValueOrDefault(n)).ToArray();
@@ -169,7 +180,7 @@ internal sealed class TrialSearch
             }
 
             rejected.Add(excluded);
-            if (k == ranked.Length || _evaluator.Elapsed > Budget * 0.6)
+            if (k == ranked.Length || Elapsed > Budget * AccuracyShare)
             {
                 return new FallbackOutcome(null, rejected);
             }
@@ -181,7 +192,7 @@ internal sealed class TrialSearch
     private string TimeAll(List<TuningTrial> timed, TuningTrial? baseline, CancellationToken cancellationToken)
     {
         var full = _request.EffectiveTrialDuration;
-        var remaining = Budget - _evaluator.Elapsed;
+        var remaining = Budget - Elapsed;
         var count = timed.Count + (baseline is null ? 0 : 1);
         var exhaustive = _request.Strategy switch
         {
@@ -198,7 +209,9 @@ internal sealed class TrialSearch
             }
         }
 
-        var alive = timed.ToList();
+        // Round-robin over recipes, so that a budget that runs out in the first rung still saw every recipe.
+        var alive = timed.Select((t, i) => (t, i)).GroupBy(p => p.t.Configuration.Candidate.Key)
+            .SelectMany(g => g.Select((p, k) => (p.t, k, p.i))).OrderBy(p => p.k).ThenBy(p => p.i).Select(p => p.t).ToList();
         var done = 0;
         var planned = alive.Count + (baseline is null ? 0 : rungs.Count);
         for (var r = 0; r < rungs.Count && alive.Count > 0; r++)
@@ -208,7 +221,7 @@ internal sealed class TrialSearch
             foreach (var trial in order)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (_evaluator.Elapsed + rungs[r] + PerTrialOverhead > Budget)
+                if (Elapsed + rungs[r] + PerTrialOverhead > Budget * 0.97)
                 {
                     break;
                 }
@@ -290,8 +303,8 @@ internal sealed class TrialSearch
         return measured.OrderBy(t => t.Performance!.P99Ms).First();
     }
 
-    private AccuracyResult Accuracy(RecipeCandidate candidate, out bool cached)
-        => _cache.GetOrAdd("accuracy", TrialCache.Key(_evaluator.Fingerprint, "accuracy", candidate.Key), () => _evaluator.MeasureAccuracy(candidate, CancellationToken.None), out cached);
+    private AccuracyResult Accuracy(RecipeCandidate candidate, out bool cached, int? sampleLimit = null)
+        => _cache.GetOrAdd("accuracy", TrialCache.Key(_evaluator.Fingerprint, "accuracy", candidate.Key, sampleLimit?.ToString(CultureInfo.InvariantCulture) ?? "all"), () => _evaluator.MeasureAccuracy(candidate, sampleLimit, CancellationToken.None), out cached);
 
     private bool Passes(AccuracyResult accuracy) => Drop(accuracy) <= (_request.Metric == AccuracyMetric.Cosine ? _request.MaxCosineDrop : _request.MaxTop1Drop) + 1e-12;
 
