@@ -84,6 +84,14 @@ public sealed record RecipeCandidate(string Name, string Recipe)
         };
     }
 
+    /// <summary>Compares two candidates by name and by their effect on the model (<see cref="Key"/>), not by option instances.</summary>
+    /// <param name="other">The other candidate.</param>
+    /// <returns><see langword="true"/> when both have the same name and key.</returns>
+    public bool Equals(RecipeCandidate? other) => other is not null && Name == other.Name && Key == other.Key;
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Name, Key);
+
     /// <inheritdoc/>
     public override string ToString() => Name;
 }

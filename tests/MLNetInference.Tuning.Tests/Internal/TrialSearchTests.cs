@@ -236,6 +236,19 @@ public sealed class TrialSearchTests
     }
 
     [TestMethod]
+    public void RecipeCandidate_SameSettingsInOtherOptionInstances_AreEqual()
+    {
+        var a = new RecipeCandidate("int8", "fuse+int8-dynamic") { Int8 = new() { PerChannel = false } };
+        var b = new RecipeCandidate("int8", "fuse+int8-dynamic") { Int8 = new() { PerChannel = false } };
+        var c = new RecipeCandidate("int8", "fuse+int8-dynamic") { Int8 = new() { PerChannel = true } };
+
+        Assert.AreEqual(a, b);
+        Assert.AreEqual(a.GetHashCode(), b.GetHashCode());
+        Assert.AreNotEqual(a, c);
+        Assert.AreNotEqual(a, a.WithExcludedNodes(["n1"]));
+    }
+
+    [TestMethod]
     public void Run_Cancelled_Throws()
     {
         using var cancel = new CancellationTokenSource();
