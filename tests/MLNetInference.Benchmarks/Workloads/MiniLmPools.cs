@@ -9,12 +9,12 @@ namespace MLNetInference.Benchmarks.Workloads;
 /// <summary>Our PredictionEnginePool over the MiniLM text → embedding zip, built as a user would (EmbedSentences, BatchedModel.Save, DI).</summary>
 internal static class MiniLmPools
 {
-    /// <summary>Fits <c>EmbedSentences</c> and saves it as one zip at <paramref name="path"/>.</summary>
-    public static string BuildZip(string path, string? recipe = null)
+    /// <summary>Fits <c>EmbedSentences</c> (over <paramref name="modelPath"/>, MiniLM by default) and saves it as one zip at <paramref name="path"/>.</summary>
+    public static string BuildZip(string path, string? recipe = null, string? modelPath = null)
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(new[] { new TextRow { Text = "warm up" } });
-        var model = ml.Transforms.EmbedSentences(nameof(TextRow.Text), ModelPaths.MiniLmModel, ModelPaths.MiniLmVocab, recipe: recipe).Fit(data);
+        var model = ml.Transforms.EmbedSentences(nameof(TextRow.Text), modelPath ?? ModelPaths.MiniLmModel, ModelPaths.MiniLmVocab, recipe: recipe).Fit(data);
         BatchedModel.Save(ml, model, data.Schema, path);
         BatchedModel.DisposeModel(model);
 

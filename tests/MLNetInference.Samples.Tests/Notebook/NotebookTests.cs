@@ -200,4 +200,23 @@ public sealed partial class NotebookTests
     private static partial Regex CellPattern();
 
     private sealed record ProcessResult(int ExitCode, string Output);
+
+    [TestMethod]
+    public void Run_QuickTune_ShowsReportChartAndATunedModelWithinTheBudget()
+    {
+        var result = Table("Tuning result").Single();
+        Assert.IsGreaterThan(1, int.Parse(result[1], CultureInfo.InvariantCulture), "the tune should have run several trials");
+
+        var texts = Outputs()
+            .Where(o => o.TryGetProperty("data", out _))
+            .SelectMany(o => o.GetProperty("data").EnumerateObject())
+            .Select(p => p.Value.ValueKind == JsonValueKind.Array ? string.Concat(p.Value.EnumerateArray().Select(s => s.GetString())) : p.Value.GetString() ?? string.Empty)
+            .ToList();
+        Assert.IsTrue(texts.Any(t => t.Contains("| # | recipe", StringComparison.Ordinal)), "the report's trial table is not shown");
+        Assert.IsTrue(texts.Any(t => t.Contains("src=\"data:image/png;base64,iVBORw0KGgo", StringComparison.Ordinal)), "the Pareto chart is not shown as a PNG");
+
+        var tuned = Table("Tuned model in the pipeline").Single();
+        var meanCosine = double.Parse(tuned[3], CultureInfo.InvariantCulture);
+        Assert.IsGreaterThanOrEqualTo(0.99, meanCosine, "the tuned model's embeddings left the accuracy budget");
+    }
 }

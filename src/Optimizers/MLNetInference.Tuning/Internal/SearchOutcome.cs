@@ -1,0 +1,3 @@
+namespace MLNetInference.Tuning.Internal;
+
+internal sealed record SearchOutcome(IReadOnlyList<TuningTrial> Trials, TuningTrial Best, TuningTrial? Baseline, string Strategy);
