@@ -1,35 +1,39 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using MLNetInference.Runtime;
+using MLNetInference.Serving;
+using MLNetInference.Serving.Internal;
 
 namespace MLNetInference.Tuning.Internal;
 
 /// <summary>
-/// A closed-loop load at a fixed concurrency through a small dynamic batcher with the pool's policy: a batch leaves
-/// when it holds the max batch size or its oldest request has waited the max delay; one worker (and session) per
-/// slot; each batch is one <see cref="BatchRunner"/> call, padded to its longest row.
+/// A closed-loop load at a fixed concurrency through the pool's own dynamic batcher (max batch, max delay, grouping by
+/// length, sharing the queue among idle workers), with one worker and session per slot; each batch is one
+/// <see cref="BatchRunner"/> call, padded to its longest row. What the tuner times is therefore what the pool will do
+/// with the same settings, less the typed request mapping.
 /// </summary>
 internal static class LoadGenerator
 {
     public static PerformanceResult Run(IReadOnlyList<BatchRunner> workers, IReadOnlyList<RowTensor[]> rows, int concurrency, int maxBatch, TimeSpan maxDelay, TimeSpan duration, CancellationToken cancellationToken)
     {
-        var queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false, AllowSynchronousContinuations = false });
-        var threads = new Thread[workers.Count];
-        Exception? failure = null;
-        for (var w = 0; w < workers.Count; w++)
-        {
-            var runner = workers[w];
-            threads[w] = new Thread(() =>
-            {
-                Work(runner, queue.Reader, rows, maxBatch, maxDelay, ex => Interlocked.CompareExchange(ref failure, ex, null));
-            })
-            {
-                IsBackground = true,
-                Name = $"tuner worker {w}",
-            };
-            threads[w].Start();
-        }
+        return RunAsync(workers, rows, concurrency, maxBatch, maxDelay, duration, cancellationToken).GetAwaiter().GetResult();
+    }
 
+    private static async Task<PerformanceResult> RunAsync(IReadOnlyList<BatchRunner> workers, IReadOnlyList<RowTensor[]> rows, int concurrency, int maxBatch, TimeSpan maxDelay, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var lengths = rows.Select(RowLength).ToArray();
+        var options = new DynamicBatchingOptions
+        {
+            MaxBatchSize = maxBatch,
+            MaxQueueDelay = maxDelay,
+            MaxQueueLength = Math.Max(1024, concurrency * 2),
+            RequestTimeout = Timeout.InfiniteTimeSpan,
+            GroupByLength = true,
+        };
+        var batcher = new DynamicBatcher<int, bool>("tuning", options, row => lengths[row]);
+        await using var _ = batcher.ConfigureAwait(false);
+        batcher.SwapExecutors(new ExecutorSet<int, bool>([.. workers.Select(w => new RowExecutor(w, rows))], owner: null, "tuning workers"));
+
+        Exception? failure = null;
         var latencies = new List<double>[concurrency];
         var sequence = -1L;
         var first = Stopwatch.GetTimestamp();
@@ -49,30 +53,23 @@ internal static class LoadGenerator
                     }
 
                     var index = (int)(Interlocked.Increment(ref sequence) % rows.Count);
-                    var pending = new Pending(index, begin);
-                    await queue.Writer.WriteAsync(pending).ConfigureAwait(false);
-                    await pending.Done.Task.ConfigureAwait(false);
+                    try
+                    {
+                        await batcher.EnqueueAsync(index, Timeout.InfiniteTimeSpan, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        Interlocked.CompareExchange(ref failure, ex, null);
+                        break;
+                    }
+
                     list.Add(Stopwatch.GetElapsedTime(begin).TotalMilliseconds);
                 }
             });
         }
 
-        try
-        {
-            Task.WaitAll(clients);
-        }
-        catch (AggregateException) when (Volatile.Read(ref failure) is not null)
-        {
-            // Reported below with the batch's own error.
-        }
-
+        await Task.WhenAll(clients).ConfigureAwait(false);
         var elapsed = Stopwatch.GetElapsedTime(first).TotalSeconds;
-        queue.Writer.Complete();
-        foreach (var thread in threads)
-        {
-            thread.Join();
-        }
-
         if (failure is not null)
         {
             throw new InvalidOperationException($"A batch failed under load: {failure.Message}", failure);
@@ -88,77 +85,28 @@ internal static class LoadGenerator
         return new PerformanceResult(all.Length / elapsed, Percentile(all, 0.50), Percentile(all, 0.99), all.Length, elapsed);
     }
 
-    private static void Work(BatchRunner runner, ChannelReader<Pending> reader, IReadOnlyList<RowTensor[]> rows, int maxBatch, TimeSpan maxDelay, Action<Exception> fail)
-    {
-        var batch = new List<Pending>(maxBatch);
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
-        {
-            if (!reader.TryRead(out var oldest))
-            {
-                continue;
-            }
-
-            batch.Clear();
-            batch.Add(oldest);
-            var deadline = oldest.Start + (long)(maxDelay.TotalSeconds * Stopwatch.Frequency);
-            while (batch.Count < maxBatch)
-            {
-                if (reader.TryRead(out var next))
-                {
-                    batch.Add(next);
-                    continue;
-                }
-
-                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
-                if (wait <= TimeSpan.Zero)
-                {
-                    break;
-                }
-
-                var ready = reader.WaitToReadAsync().AsTask();
-                if (!ready.Wait(wait) || !ready.Result)
-                {
-                    break;
-                }
-            }
-
-            var inputCount = rows[0].Length;
-            var tensors = new RowTensor[batch.Count * inputCount];
-            for (var i = 0; i < batch.Count; i++)
-            {
-                rows[batch[i].Row].CopyTo(tensors, i * inputCount);
-            }
-
-            try
-            {
-                using var result = runner.Run(tensors);
-            }
-            catch (Exception ex)
-            {
-                foreach (var pending in batch)
-                {
-                    pending.Done.TrySetException(ex);
-                }
-
-                fail(ex);
-                continue;
-            }
-
-            foreach (var pending in batch)
-            {
-                pending.Done.TrySetResult();
-            }
-        }
-    }
+    /// <summary>A row's length for grouping: its longest input, in elements (tokens for a text model).</summary>
+    private static int RowLength(RowTensor[] row) => row.Length == 0 ? 0 : row.Max(t => t.Length);
 
     private static double Percentile(double[] sorted, double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
 
-    private sealed class Pending(int row, long start)
+    /// <summary>Runs a batch of sample rows, named by their index, as one <see cref="BatchRunner"/> call.</summary>
+    private sealed class RowExecutor(BatchRunner runner, IReadOnlyList<RowTensor[]> rows) : IBatchExecutor<int, bool>
     {
-        public int Row { get; } = row;
+        public void Execute(ReadOnlySpan<int> requests, Span<bool> results)
+        {
+            var inputCount = rows[0].Length;
+            var tensors = new RowTensor[requests.Length * inputCount];
+            for (var i = 0; i < requests.Length; i++)
+            {
+                rows[requests[i]].CopyTo(tensors, i * inputCount);
+            }
 
-        public long Start { get; } = start;
+            using (runner.Run(tensors))
+            {
+            }
 
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            results.Fill(true);
+        }
     }
 }
