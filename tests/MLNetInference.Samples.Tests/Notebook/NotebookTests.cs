@@ -24,23 +24,23 @@ public sealed partial class NotebookTests
     private static readonly TimeSpan NotebookTimeout = TimeSpan.FromMinutes(5);
 
     private static JsonDocument? _executed;
-    private static ProcessResult? _run;
+    private static DotnetProcess.Result? _run;
 
     public TestContext TestContext { get; set; } = null!;
 
     [ClassInitialize]
     public static async Task RunNotebook(TestContext context)
     {
-        var root = RepositoryRoot();
+        var root = DotnetProcess.RepositoryRoot();
         var folder = Path.Combine(root, "src", "Samples", "Notebook");
         var support = Path.Combine(folder, "NotebookSupport", "bin", "notebook", "MLNetInference.Pipeline.dll");
         Assert.IsTrue(File.Exists(support), $"{support} is missing: build the solution (the test project references NotebookSupport).");
 
-        var restore = await RunDotnetAsync(root, ["tool", "restore"], ToolRestoreTimeout, context.CancellationToken);
+        var restore = await DotnetProcess.RunAsync(root, ["tool", "restore"], ToolRestoreTimeout, context.CancellationToken);
         Assert.AreEqual(0, restore.ExitCode, $"dotnet tool restore failed:\n{restore.Output}");
 
         var output = Path.Combine(Directory.CreateTempSubdirectory("mlnetinference-notebook-").FullName, "out.ipynb");
-        _run = await RunDotnetAsync(folder, ["repl", "--run", NotebookFileName, "--exit-after-run", "--output-path", output], NotebookTimeout, context.CancellationToken);
+        _run = await DotnetProcess.RunAsync(folder, ["repl", "--run", NotebookFileName, "--exit-after-run", "--output-path", output], NotebookTimeout, context.CancellationToken);
         Assert.IsTrue(File.Exists(output), $"dotnet repl wrote no notebook (exit code {_run.ExitCode}):\n{_run.Output}");
         _executed = JsonDocument.Parse(await File.ReadAllBytesAsync(output, context.CancellationToken));
         Directory.Delete(Path.GetDirectoryName(output)!, recursive: true);
@@ -132,74 +132,12 @@ public sealed partial class NotebookTests
         return [.. RowPattern().Matches(body).Select(r => CellPattern().Matches(r.Groups[1].Value).Select(c => System.Net.WebUtility.HtmlDecode(c.Groups[1].Value)).ToArray())];
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "MLNetInference.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No MLNetInference.sln above {AppContext.BaseDirectory}.");
-    }
-
-    private static async Task<ProcessResult> RunDotnetAsync(string workingDirectory, string[] arguments, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // The test host runs under `dotnet test`, whose MSBuild settings must not leak into the tool.
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            start.Environment.Remove(key);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        process.StandardInput.Close();
-        var output = new StringBuilder();
-        var lines = new object();
-        process.OutputDataReceived += (_, e) => { lock (lines) { output.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (lines) { output.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeoutSource.CancelAfter(timeout);
-        try
-        {
-            await process.WaitForExitAsync(timeoutSource.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"dotnet {string.Join(' ', arguments)} did not finish within {timeout}:\n{output}");
-        }
-
-        process.WaitForExit();
-        lock (lines)
-        {
-            return new ProcessResult(process.ExitCode, output.ToString());
-        }
-    }
-
     [GeneratedRegex("<tr>(.*?)</tr>", RegexOptions.Singleline)]
     private static partial Regex RowPattern();
 
     [GeneratedRegex("<td>(.*?)</td>", RegexOptions.Singleline)]
     private static partial Regex CellPattern();
 
-    private sealed record ProcessResult(int ExitCode, string Output);
 
     [TestMethod]
     public void Run_QuickTune_ShowsReportChartAndATunedModelWithinTheBudget()
