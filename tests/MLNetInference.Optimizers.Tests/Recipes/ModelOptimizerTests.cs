@@ -34,6 +34,10 @@ public sealed class ModelOptimizerTests
         Assert.AreEqual(6, optimized.Graph.Node.Count(n => n.OpType == "QAttention"), "the fused attention of each layer is quantized");
         Assert.AreEqual(0, optimized.Graph.Node.Count(n => n.OpType == "Attention"));
         Assert.AreEqual(19, optimized.Graph.Node.Count(n => n.OpType == "DynamicQuantizeMatMul"), "6 layers of output and two FFN projections, and the pooler");
+        Assert.AreEqual(0, optimized.Graph.Node.Count(n => n.OpType is "SkipLayerNormalization" or "BiasGelu"), "before dynamic INT8 the fuse step leaves these two out (slower than ORT's own Add + LayerNormalization and Gelu there)");
+        Assert.AreEqual(13, optimized.Graph.Node.Count(n => n.OpType == "LayerNormalization"));
+        Assert.AreEqual(6, optimized.Graph.Node.Count(n => n.OpType == "Gelu"));
+        Assert.IsTrue(optimized.Graph.Node.Where(n => n.OpType == "DynamicQuantizeMatMul").All(n => n.Input.Count == 5), "every projection bias is folded into its DynamicQuantizeMatMul");
         Assert.IsLessThan(result.BytesBefore, result.BytesAfter);
         Assert.IsTrue(result.Verification.AllCompared);
         var hidden = result.Verification.Outputs.Single(o => o.Name == "last_hidden_state");

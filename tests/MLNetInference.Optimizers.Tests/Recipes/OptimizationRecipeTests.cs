@@ -35,4 +35,17 @@ public sealed class OptimizationRecipeTests
         Assert.IsTrue(OptimizationRecipe.IsImplemented(OptimizationRecipe.Int8Static));
         Assert.IsInstanceOfType<MLNetInference.Optimizers.Quantization.Static.StaticInt8QuantizationPass>(passes[^1]);
     }
+
+    [TestMethod]
+    [DataRow("fuse", true)]
+    [DataRow("fuse+fp16", true)]
+    [DataRow("fuse+int8-dynamic", false)]
+    [DataRow("fuse+int8-dynamic-sensitive", false)]
+    public void CreatePasses_Fuse_LeavesSkipLayerNormAndBiasGeluOutOnlyBeforeDynamicInt8(string text, bool expected)
+    {
+        var names = OptimizationRecipe.Parse(text).CreatePasses().Passes.Select(p => p.Name).ToList();
+
+        Assert.Contains("fuse-layernorm-gelu-attention", names);
+        Assert.AreEqual(expected, names.Contains("fuse-skiplayernorm-biasgelu"), string.Join(", ", names));
+    }
 }
