@@ -72,6 +72,32 @@ internal sealed class TuneWorkload : IWorkload
             var cosine = Cosines(rows[..200], defaults, tunedSession);
             progress.WriteLine($"  {cosine}");
 
+            // The same tune for a one-client service: the b1 target is about a single caller, where the session may
+            // use every core for one Run (the 32-client tune keeps one core per worker).
+            var single = new TuningRequest
+            {
+                ModelPath = ModelPaths.MiniLmModel,
+                OutputDirectory = Path.Combine(work, "out-one-client"),
+                CacheDirectory = Path.Combine(work, "cache-one-client"),
+                Sentences = sentences,
+                VocabularyPath = ModelPaths.MiniLmVocab,
+                MaxCosineDrop = 0.01,
+                Concurrency = 1,
+                Quick = quick,
+            };
+            progress.WriteLine("  tune for one client");
+            clock.Restart();
+            var oneClient = ModelTuner.TuneAsync(single).GetAwaiter().GetResult();
+            var oneClientSeconds = clock.Elapsed.TotalSeconds;
+            var oneClientChosen = oneClient.Best.Configuration;
+            progress.WriteLine($"  tuned for one client in {oneClientSeconds:F1} s: {oneClientChosen}");
+            records.Add(new(Name, "tune-time-one-client", false, null, null, null, null, ProcessMemory.PeakRssMb(), null,
+                $"tune at concurrency 1: {oneClientSeconds:F1} s ({oneClient.Report.Strategy}; {oneClient.Trials.Count} trials); chosen: {oneClientChosen}; " +
+                $"accuracy {oneClient.Best.Accuracy?.MeanCosine:F5} mean / {oneClient.Best.Accuracy?.MinCosine:F5} min cosine"));
+            var single1 = TunedModelDescription.Load(oneClient.OutputDirectory);
+            using var oneClientOptions = new SessionOptions { GraphOptimizationLevel = single1.GraphOptimizationLevel, IntraOpNumThreads = single1.IntraOpThreadsPerWorker, InterOpNumThreads = 1 };
+            using var oneClientSession = new RawOrtEmbedder(single1.ModelPath, ModelPaths.MiniLmVocab, oneClientOptions);
+
             var rounds = quick ? 5 : 9;
             var calls = quick ? 20 : 50;
             var next = 0;
@@ -81,9 +107,11 @@ internal sealed class TuneWorkload : IWorkload
                 CallVariant.Create(OrtDefault + "-b1", null, () => defaults.Embed(Next().Text), calls, 1),
                 CallVariant.Create(tag + "-b1-tuned-session", OrtDefault + "-b1", () => tunedSession.Embed(Next().Text), calls, 1),
                 CallVariant.Create(tag + "-b1-ort-default-session", OrtDefault + "-b1", () => tunedModelDefaults.Embed(Next().Text), calls, 1),
+                CallVariant.Create($"c-tuned-one-client-{oneClientChosen.Candidate.Name.Split(' ')[0]}-b1", OrtDefault + "-b1", () => oneClientSession.Embed(Next().Text), calls, 1),
             };
             var b1Note = "one client, one sentence per Run at its exact length, tokenizing + mean pooling included; " +
-                $"(a) the original MiniLM with ONNX Runtime's default SessionOptions; (b) the tuned model ({chosen.Candidate.Name}) with the tuned session ({chosen.Session}) and with ONNX Runtime's defaults; {cosine}";
+                $"(a) the original MiniLM with ONNX Runtime's default SessionOptions; (b) the tuned model ({chosen.Candidate.Name}) with the tuned session ({chosen.Session}) and with ONNX Runtime's defaults; " +
+                $"(c) the configuration tuned for one client ({oneClientChosen}); {cosine}";
             records.AddRange(new InterleavedRun(b1).Execute(Name, rounds, _ => b1Note, progress));
 
             var zip = MiniLmPools.BuildZip(Path.Combine(work, "tuned.zip"), modelPath: description.ModelPath);
