@@ -32,4 +32,16 @@ public sealed class DynamicInt8Options
     /// node's bias input (default <see langword="true"/>).
     /// </summary>
     public bool FoldBias { get; init; } = true;
+
+    /// <summary>Checks the settings and builds the weight selection the dynamic INT8 passes share.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="MinimumWeightElements"/> is negative.</exception>
+    internal Internal.WeightSelection ToSelection()
+    {
+        if (MinimumWeightElements < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MinimumWeightElements), MinimumWeightElements, "MinimumWeightElements must not be negative.");
+        }
+
+        return new Internal.WeightSelection(ExcludedOpTypes, ExcludedNodeNames, MinimumWeightElements);
+    }
 }

@@ -26,12 +26,7 @@ public sealed class DynamicInt8QuantizationPass : ModelPass
     public DynamicInt8QuantizationPass(DynamicInt8Options? options = null)
     {
         _options = options ?? new DynamicInt8Options();
-        if (_options.MinimumWeightElements < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), "MinimumWeightElements must not be negative.");
-        }
-
-        _selection = new WeightSelection(_options.ExcludedOpTypes, _options.ExcludedNodeNames, _options.MinimumWeightElements);
+        _selection = _options.ToSelection();
     }
 
     /// <inheritdoc/>
