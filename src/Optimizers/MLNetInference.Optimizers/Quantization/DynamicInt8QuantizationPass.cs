@@ -42,7 +42,7 @@ public sealed class DynamicInt8QuantizationPass : ModelPass
         LastSummary = summary;
         var graph = model.Graph;
         var index = new GraphIndex(graph);
-        var cache = new Dictionary<string, QuantizedWeight>(StringComparer.Ordinal);
+        var cache = new Dictionary<string, SymmetricWeightQuantizer.Initializers>(StringComparer.Ordinal);
         var touched = new List<string>();
         foreach (var node in graph.Node.ToList())
         {
@@ -97,7 +97,7 @@ public sealed class DynamicInt8QuantizationPass : ModelPass
 
     private string? SkipReason(NodeProto node, TensorProto weight) => _selection.SkipReason(node, weight);
 
-    private bool RewriteMatMul(NodeProto node, TensorProto weight, GraphIndex index, Dictionary<string, QuantizedWeight> cache, List<string> touched, DynamicInt8Summary summary)
+    private bool RewriteMatMul(NodeProto node, TensorProto weight, GraphIndex index, Dictionary<string, SymmetricWeightQuantizer.Initializers> cache, List<string> touched, DynamicInt8Summary summary)
     {
         var columns = checked((int)weight.Dims[1]);
         var quantized = GetOrQuantize(weight, transpose: false, alpha: 1f, index, cache);
@@ -124,7 +124,7 @@ public sealed class DynamicInt8QuantizationPass : ModelPass
         return true;
     }
 
-    private bool RewriteGemm(NodeProto node, TensorProto weight, GraphIndex index, Dictionary<string, QuantizedWeight> cache, List<string> touched, DynamicInt8Summary summary, out string? reason)
+    private bool RewriteGemm(NodeProto node, TensorProto weight, GraphIndex index, Dictionary<string, SymmetricWeightQuantizer.Initializers> cache, List<string> touched, DynamicInt8Summary summary, out string? reason)
     {
         reason = null;
         if (Attribute(node, "transA", 0L) != 0)
@@ -177,7 +177,7 @@ public sealed class DynamicInt8QuantizationPass : ModelPass
         return true;
     }
 
-    private static NodeProto NewNode(NodeProto original, GraphIndex index, string input, QuantizedWeight weight, string? bias, string output)
+    private static NodeProto NewNode(NodeProto original, GraphIndex index, string input, SymmetricWeightQuantizer.Initializers weight, string? bias, string output)
     {
         var name = original.Name.Length > 0 ? original.Name : index.FreshName($"{output}_DynamicQuantizeMatMul");
         var node = new NodeProto { Name = name, OpType = "DynamicQuantizeMatMul", Domain = MicrosoftDomain };
@@ -226,7 +226,7 @@ public sealed class DynamicInt8QuantizationPass : ModelPass
         return true;
     }
 
-    private QuantizedWeight GetOrQuantize(TensorProto weight, bool transpose, float alpha, GraphIndex index, Dictionary<string, QuantizedWeight> cache)
+    private SymmetricWeightQuantizer.Initializers GetOrQuantize(TensorProto weight, bool transpose, float alpha, GraphIndex index, Dictionary<string, SymmetricWeightQuantizer.Initializers> cache)
     {
         var key = $"{weight.Name}\u0001{transpose}\u0001{alpha:R}";
         if (cache.TryGetValue(key, out var cached))
@@ -269,25 +269,8 @@ public sealed class DynamicInt8QuantizationPass : ModelPass
             }
         }
 
-        var result = SymmetricWeightQuantizer.Quantize(values, rows, columns, _options);
-        var qName = index.FreshName($"{weight.Name}_quantized");
-        var scaleName = index.FreshName($"{weight.Name}_scale");
-        var zeroName = index.FreshName($"{weight.Name}_zero_point");
-        long[] groupDims = _options.PerChannel ? [columns] : [];
-
-        var q = new TensorProto { Name = qName, DataType = (int)result.Type, RawData = ByteString.CopyFrom(result.Values) };
-        q.Dims.Add(rows);
-        q.Dims.Add(columns);
-        var zero = new TensorProto { Name = zeroName, DataType = (int)result.Type, RawData = ByteString.CopyFrom(result.ZeroPoints) };
-        zero.Dims.AddRange(groupDims);
-        index.AddInitializer(q);
-        index.AddInitializer(TensorData.FromFloat(scaleName, groupDims, result.Scales));
-        index.AddInitializer(zero);
-
-        var quantized = new QuantizedWeight(qName, scaleName, zeroName);
-        cache[key] = quantized;
-        return quantized;
+        var names = SymmetricWeightQuantizer.AddQuantized(index, weight.Name, values, rows, columns, _options);
+        cache[key] = names;
+        return names;
     }
-
-    private sealed record QuantizedWeight(string Values, string Scale, string ZeroPoint);
 }

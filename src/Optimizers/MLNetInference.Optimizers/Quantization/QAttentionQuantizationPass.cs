@@ -131,19 +131,7 @@ public sealed class QAttentionQuantizationPass : ModelPass
 
         var rows = checked((int)weight.Dims[0]);
         var columns = checked((int)weight.Dims[1]);
-        var result = SymmetricWeightQuantizer.Quantize(values, rows, columns, _options);
-        var qName = index.FreshName($"{weight.Name}_quantized");
-        var scaleName = index.FreshName($"{weight.Name}_scale");
-        var zeroName = index.FreshName($"{weight.Name}_zero_point");
-        long[] groupDims = _options.PerChannel ? [columns] : [];
-        var q = new TensorProto { Name = qName, DataType = (int)result.Type, RawData = ByteString.CopyFrom(result.Values) };
-        q.Dims.Add(rows);
-        q.Dims.Add(columns);
-        var zero = new TensorProto { Name = zeroName, DataType = (int)result.Type, RawData = ByteString.CopyFrom(result.ZeroPoints) };
-        zero.Dims.AddRange(groupDims);
-        index.AddInitializer(q);
-        index.AddInitializer(TensorData.FromFloat(scaleName, groupDims, result.Scales));
-        index.AddInitializer(zero);
+        var weightNames = SymmetricWeightQuantizer.AddQuantized(index, weight.Name, values, rows, columns, _options);
 
         var name = node.Name.Length > 0 ? node.Name : index.FreshName($"{node.Output[0]}_QAttention");
         var input = node.Input[0];
@@ -156,7 +144,7 @@ public sealed class QAttentionQuantizationPass : ModelPass
 
         var mask = node.Input.Count > 3 ? node.Input[3] : string.Empty;
         var qAttention = new NodeProto { Name = name, OpType = "QAttention", Domain = DynamicInt8QuantizationPass.MicrosoftDomain };
-        qAttention.Input.AddRange([quantizedInput, qName, node.Input[2], inputScale, scaleName, mask, inputZero, zeroName]);
+        qAttention.Input.AddRange([quantizedInput, weightNames.Values, node.Input[2], inputScale, weightNames.Scale, mask, inputZero, weightNames.ZeroPoint]);
         qAttention.Output.Add(node.Output[0]);
         qAttention.Attribute.AddRange(node.Attribute.Select(a => a.Clone()));
 

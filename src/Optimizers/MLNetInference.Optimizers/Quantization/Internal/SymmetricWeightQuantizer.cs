@@ -1,3 +1,5 @@
+using Google.Protobuf;
+using MLNetInference.Onnx;
 using MLNetInference.Onnx.Proto;
 
 namespace MLNetInference.Optimizers.Quantization.Internal;
@@ -49,4 +51,28 @@ internal static class SymmetricWeightQuantizer
         Array.Fill(zeroPoints, (byte)zeroPoint);
         return new Result(values, scales, zeroPoints, signed ? TensorProto.Types.DataType.Int8 : TensorProto.Types.DataType.Uint8);
     }
+
+    /// <summary>
+    /// Quantizes a [rows, columns] weight and adds its values, scales and zero points to the graph as initializers
+    /// named after the weight.
+    /// </summary>
+    /// <returns>The names of the three initializers.</returns>
+    public static Initializers AddQuantized(GraphIndex index, string weightName, ReadOnlySpan<float> values, int rows, int columns, DynamicInt8Options options)
+    {
+        var result = Quantize(values, rows, columns, options);
+        var names = new Initializers(index.FreshName($"{weightName}_quantized"), index.FreshName($"{weightName}_scale"), index.FreshName($"{weightName}_zero_point"));
+        long[] groupDims = options.PerChannel ? [columns] : [];
+        var q = new TensorProto { Name = names.Values, DataType = (int)result.Type, RawData = ByteString.CopyFrom(result.Values) };
+        q.Dims.Add(rows);
+        q.Dims.Add(columns);
+        var zero = new TensorProto { Name = names.ZeroPoint, DataType = (int)result.Type, RawData = ByteString.CopyFrom(result.ZeroPoints) };
+        zero.Dims.AddRange(groupDims);
+        index.AddInitializer(q);
+        index.AddInitializer(TensorData.FromFloat(names.Scale, groupDims, result.Scales));
+        index.AddInitializer(zero);
+        return names;
+    }
+
+    /// <summary>The initializers of one quantized weight.</summary>
+    internal sealed record Initializers(string Values, string Scale, string ZeroPoint);
 }
