@@ -1,6 +1,6 @@
 using MLNetInference.Models.Internal;
-using MLNetInference.Onnx;
-using DataType = MLNetInference.Onnx.Proto.TensorProto.Types.DataType;
+using MLNetInference.Core.Onnx;
+using DataType = MLNetInference.Core.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace MLNetInference.Models;
 

@@ -1,6 +1,6 @@
 using MLNetInference.Models.Tests.Internal;
-using MLNetInference.Onnx;
-using MLNetInference.Onnx.Proto;
+using MLNetInference.Core.Onnx;
+using MLNetInference.Core.Onnx.Proto;
 
 namespace MLNetInference.Models.Tests;
 

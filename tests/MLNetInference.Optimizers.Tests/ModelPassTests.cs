@@ -1,4 +1,4 @@
-using MLNetInference.Onnx.Proto;
+using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Optimizers;
 using MLNetInference.Optimizers.Passes;
 

@@ -1,5 +1,5 @@
 using MLNetInference.Models;
-using MLNetInference.Runtime;
+using MLNetInference.Core.Runtime;
 
 namespace MLNetInference.Pipeline.Tests;
 

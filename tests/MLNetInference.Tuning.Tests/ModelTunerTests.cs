@@ -1,7 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Models;
 using MLNetInference.Optimizers.Quantization;
-using MLNetInference.Runtime;
+using MLNetInference.Core.Runtime;
 using MLNetInference.Serving;
 
 namespace MLNetInference.Tuning.Tests;

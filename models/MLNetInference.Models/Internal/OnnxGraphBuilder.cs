@@ -1,5 +1,5 @@
-using MLNetInference.Onnx;
-using MLNetInference.Onnx.Proto;
+using MLNetInference.Core.Onnx;
+using MLNetInference.Core.Onnx.Proto;
 
 namespace MLNetInference.Models.Internal;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using MLNetInference.Runtime;
+using MLNetInference.Core.Runtime;
 
 namespace MLNetInference.Samples.GpuCheck;
 

@@ -5,7 +5,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using MLNetInference.Runtime;
+using MLNetInference.Core.Runtime;
 using MLNetInference.Samples.GpuCheck;
 using MLNetInference.Serving;
 

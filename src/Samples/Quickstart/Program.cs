@@ -7,7 +7,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Onnx;
 using MLNetInference.Models;
 using MLNetInference.Samples.Quickstart;
-using MLNetInference.Scoring;
+using MLNetInference.Pipeline.Scoring;
 
 const int CorpusSize = 500;
 const int BaselineSize = 150;
@@ -64,7 +64,7 @@ var stock = ml.Transforms.ApplyOnnxModel(new OnnxOptions
     InputColumns = inputs,
     OutputColumns = ["last_hidden_state"],
     ShapeDictionary = inputs.ToDictionary(name => name, _ => new[] { 1, FixedLengthTokens.Length }),
-}).Append(ml.Transforms.MeanPoolAndNormalize(new MLNetInference.Pooling.MeanPoolingOptions { HiddenSize = embeddings[0].Length })).Fit(padded);
+}).Append(ml.Transforms.MeanPoolAndNormalize(new MLNetInference.Pipeline.Pooling.MeanPoolingOptions { HiddenSize = embeddings[0].Length })).Fit(padded);
 clock.Restart();
 var stockEmbeddings = Embed(stock, padded);
 var stockRate = stockEmbeddings.Count / clock.Elapsed.TotalSeconds;

@@ -2,9 +2,9 @@ using System.Numerics.Tensors;
 using Microsoft.ML;
 using MLNetInference.Benchmarks.Harness;
 using MLNetInference.Models;
-using MLNetInference.Pooling;
-using MLNetInference.Scoring;
-using MLNetInference.Text;
+using MLNetInference.Pipeline.Pooling;
+using MLNetInference.Pipeline.Scoring;
+using MLNetInference.Pipeline.Text;
 
 namespace MLNetInference.Benchmarks.Workloads;
 

@@ -4,7 +4,7 @@ using Microsoft.ML;
 using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Benchmarks.Harness;
 using MLNetInference.Models;
-using MLNetInference.Onnx;
+using MLNetInference.Core.Onnx;
 using MLNetInference.Optimizers.Recipes;
 
 namespace MLNetInference.Benchmarks.Workloads;

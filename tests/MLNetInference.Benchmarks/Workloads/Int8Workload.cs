@@ -121,7 +121,7 @@ internal sealed class Int8Workload : IWorkload
     /// <summary>Names the first <paramref name="count"/> MatMuls (graph order) whose weight is [1536, 384]-shaped: FFN down-projections.</summary>
     private static string[] FirstFfnDownProjections(int count)
     {
-        var model = MLNetInference.Onnx.OnnxModelIO.Load(ModelPaths.MiniLmModel);
+        var model = MLNetInference.Core.Onnx.OnnxModelIO.Load(ModelPaths.MiniLmModel);
         var shapes = model.Graph.Initializer.Where(i => i.Dims.Count == 2).ToDictionary(i => i.Name, i => (i.Dims[0], i.Dims[1]), StringComparer.Ordinal);
         var names = model.Graph.Node
             .Where(n => n.OpType == "MatMul" && shapes.TryGetValue(n.Input[1], out var s) && s.Item1 > s.Item2)

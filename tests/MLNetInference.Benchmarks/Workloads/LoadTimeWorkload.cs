@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Benchmarks.Harness;
 using MLNetInference.Models;
-using MLNetInference.Runtime;
+using MLNetInference.Core.Runtime;
 
 namespace MLNetInference.Benchmarks.Workloads;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.ML;
 using MLNetInference.Models;
-using MLNetInference.Serialization;
+using MLNetInference.Pipeline.Serialization;
 using MLNetInference.Serving;
 
 namespace MLNetInference.Benchmarks.Workloads;

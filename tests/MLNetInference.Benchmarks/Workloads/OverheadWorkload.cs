@@ -3,7 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Benchmarks.Harness;
 using MLNetInference.Models;
-using MLNetInference.Runtime;
+using MLNetInference.Core.Runtime;
 
 namespace MLNetInference.Benchmarks.Workloads;
 

@@ -1,5 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
-using MLNetInference.Text.Internal;
+using MLNetInference.Pipeline.Text.Internal;
 
 namespace MLNetInference.Benchmarks.Workloads;
 

@@ -1,4 +1,4 @@
-using MLNetInference.Runtime;
+using MLNetInference.Core.Runtime;
 
 namespace MLNetInference.Benchmarks.Workloads;
 

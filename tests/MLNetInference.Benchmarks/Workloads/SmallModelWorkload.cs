@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Benchmarks.Harness;
 using MLNetInference.Models;
-using MLNetInference.Scoring;
+using MLNetInference.Pipeline.Scoring;
 using MLNetInference.Serving;
 using MLNetInference.Serving.Internal;
 

@@ -7,7 +7,7 @@ using MLNetInference.Models;
 using MLNetInference.Optimizers.Quantization.Static;
 using MLNetInference.Optimizers.Recipes;
 using MLNetInference.Optimizers.Verification;
-using MLNetInference.Scoring;
+using MLNetInference.Pipeline.Scoring;
 
 namespace MLNetInference.Benchmarks.Workloads;
 

@@ -1,9 +1,9 @@
 using Microsoft.ML;
 using Microsoft.ML.Transforms.Onnx;
 using MLNetInference.Models;
-using MLNetInference.Pooling;
-using MLNetInference.Scoring;
-using MLNetInference.Text;
+using MLNetInference.Pipeline.Pooling;
+using MLNetInference.Pipeline.Scoring;
+using MLNetInference.Pipeline.Text;
 
 namespace MLNetInference.Benchmarks.Workloads;
 

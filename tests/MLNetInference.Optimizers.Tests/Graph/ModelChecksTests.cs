@@ -1,7 +1,7 @@
 using MLNetInference.Models;
-using MLNetInference.Onnx;
-using MLNetInference.Onnx.Proto;
-using MLNetInference.Optimizers.Graph;
+using MLNetInference.Core.Onnx;
+using MLNetInference.Core.Onnx.Proto;
+using MLNetInference.Core.Graph;
 
 namespace MLNetInference.Optimizers.Tests.Graph;
 

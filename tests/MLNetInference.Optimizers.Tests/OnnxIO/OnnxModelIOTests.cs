@@ -1,6 +1,6 @@
 using MLNetInference.Models;
-using MLNetInference.Onnx;
-using MLNetInference.Onnx.Proto;
+using MLNetInference.Core.Onnx;
+using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Optimizers.Tests.Graph;
 
 namespace MLNetInference.Optimizers.Tests.OnnxIO;

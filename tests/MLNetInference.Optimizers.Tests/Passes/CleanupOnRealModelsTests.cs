@@ -1,6 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Models;
-using MLNetInference.Onnx;
+using MLNetInference.Core.Onnx;
 using MLNetInference.Optimizers.Passes;
 using MLNetInference.Optimizers.Verification;
 
@@ -41,7 +41,7 @@ public sealed class CleanupOnRealModelsTests
         var original = File.ReadAllBytes(ModelPaths.MiniLmModel);
         var model = OnnxModelIO.Parse(original);
         var before = model.Graph.Node.Count;
-        var graph = new MLNetInference.Optimizers.Graph.OnnxGraph(model);
+        var graph = new MLNetInference.Core.Graph.OnnxGraph(model);
 
         // An Identity in front of every graph output, one after every MatMul, and a dead Dropout branch.
         foreach (var output in graph.Outputs)

@@ -1,4 +1,4 @@
-using MLNetInference.Onnx;
+using MLNetInference.Core.Onnx;
 using MLNetInference.Optimizers.Passes;
 using MLNetInference.Optimizers.Tests.Graph;
 using MLNetInference.Optimizers.Verification;
@@ -31,7 +31,7 @@ public sealed class DeadCodeEliminationTests
     public void Run_InitializerListedAsGraphInput_KeepsIt()
     {
         var model = TestModelBuilder.Chain().Float("overridable", [1], 1f).Build();
-        model.Graph.Input.Add(TestModelBuilder.ValueInfo("overridable", MLNetInference.Onnx.Proto.TensorProto.Types.DataType.Float, [1L]));
+        model.Graph.Input.Add(TestModelBuilder.ValueInfo("overridable", MLNetInference.Core.Onnx.Proto.TensorProto.Types.DataType.Float, [1L]));
 
         Assert.IsFalse(new DeadCodeElimination().Run(model));
 

@@ -1,4 +1,4 @@
-using MLNetInference.Onnx.Proto;
+using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Optimizers.Passes;
 using MLNetInference.Optimizers.Tests.Graph;
 

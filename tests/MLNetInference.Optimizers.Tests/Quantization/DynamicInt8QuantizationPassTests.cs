@@ -1,5 +1,5 @@
-using MLNetInference.Onnx;
-using MLNetInference.Onnx.Proto;
+using MLNetInference.Core.Onnx;
+using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Optimizers.Quantization;
 using static MLNetInference.Optimizers.Tests.Quantization.SmallGraphs;
 

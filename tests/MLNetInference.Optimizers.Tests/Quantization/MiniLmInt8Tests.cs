@@ -2,8 +2,8 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Models;
-using MLNetInference.Onnx;
-using MLNetInference.Onnx.Proto;
+using MLNetInference.Core.Onnx;
+using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Optimizers.Quantization;
 
 namespace MLNetInference.Optimizers.Tests.Quantization;

@@ -1,6 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
-using MLNetInference.Onnx;
-using MLNetInference.Onnx.Proto;
+using MLNetInference.Core.Onnx;
+using MLNetInference.Core.Onnx.Proto;
 
 namespace MLNetInference.Optimizers.Tests.Quantization;
 

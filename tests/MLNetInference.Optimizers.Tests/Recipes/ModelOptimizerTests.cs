@@ -1,5 +1,5 @@
 using MLNetInference.Models;
-using MLNetInference.Onnx;
+using MLNetInference.Core.Onnx;
 using MLNetInference.Optimizers.Recipes;
 
 namespace MLNetInference.Optimizers.Tests.Recipes;

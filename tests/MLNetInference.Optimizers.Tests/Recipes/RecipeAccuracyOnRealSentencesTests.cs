@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetInference.Models;
-using MLNetInference.Onnx;
+using MLNetInference.Core.Onnx;
 using MLNetInference.Optimizers.Recipes;
 
 namespace MLNetInference.Optimizers.Tests.Recipes;
@@ -50,7 +50,7 @@ public sealed class RecipeAccuracyOnRealSentencesTests
         Assert.IsLessThan(0.9999, cosines.Average(), "the int4 model gives fp32's embeddings exactly; was it quantized?");
     }
 
-    private static (Onnx.Proto.ModelProto Model, List<double> Cosines) OptimizeAndCompare(string recipe)
+    private static (Core.Onnx.Proto.ModelProto Model, List<double> Cosines) OptimizeAndCompare(string recipe)
     {
         var model = OnnxModelIO.Load(ModelPaths.MiniLmModel);
         OptimizationRecipe.Parse(recipe).CreatePasses().Run(model);

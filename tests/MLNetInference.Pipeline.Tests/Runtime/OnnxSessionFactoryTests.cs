@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using MLNetInference.Models;
-using MLNetInference.Runtime;
+using MLNetInference.Core.Runtime;
 
 namespace MLNetInference.Pipeline.Tests.Runtime;
 

@@ -1,9 +1,10 @@
+using MLNetInference.Core;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetInference.Models;
-using MLNetInference.Runtime;
-using MLNetInference.Scoring;
-using MLNetInference.Serialization;
+using MLNetInference.Core.Runtime;
+using MLNetInference.Pipeline.Scoring;
+using MLNetInference.Pipeline.Serialization;
 
 namespace MLNetInference.Pipeline.Tests.Scoring;
 
@@ -210,7 +211,7 @@ public sealed class OnnxBatchScoringEstimatorTests
         var actual = ml.Data.CreateEnumerable<MlpOutput>(int8.Transform(data), reuseRowObject: false).ToList();
 
         Assert.IsNotNull(int8.Optimization);
-        Assert.IsTrue(MLNetInference.Onnx.OnnxModelIO.Parse(int8.Optimization.Model).Graph.Node.Any(n => n.OpType == "DynamicQuantizeMatMul"));
+        Assert.IsTrue(MLNetInference.Core.Onnx.OnnxModelIO.Parse(int8.Optimization.Model).Graph.Node.Any(n => n.OpType == "DynamicQuantizeMatMul"));
         var worst = 0f;
         var differs = false;
         for (var r = 0; r < inputs.Length; r++)

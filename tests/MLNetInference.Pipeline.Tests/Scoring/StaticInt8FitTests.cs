@@ -1,8 +1,9 @@
+using MLNetInference.Core;
 using System.Numerics.Tensors;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetInference.Models;
-using MLNetInference.Scoring;
+using MLNetInference.Pipeline.Scoring;
 
 namespace MLNetInference.Pipeline.Tests.Scoring;
 
@@ -32,7 +33,7 @@ public sealed class StaticInt8FitTests
         var scoring = ((IEnumerable<ITransformer>)fitted).OfType<OnnxBatchScoringTransformer>().Single();
         Assert.IsNotNull(scoring.Optimization);
         Assert.IsEmpty(scoring.Optimization.Warnings, "calibrated on the fitted rows, not on generated inputs");
-        Assert.IsTrue(MLNetInference.Onnx.OnnxModelIO.Parse(scoring.Optimization.Model).Graph.Node.Any(n => n.OpType == "QuantizeLinear"));
+        Assert.IsTrue(MLNetInference.Core.Onnx.OnnxModelIO.Parse(scoring.Optimization.Model).Graph.Node.Any(n => n.OpType == "QuantizeLinear"));
         var cosines = fp32.Zip(int8, (a, b) => (double)TensorPrimitives.CosineSimilarity<float>(a, b)).ToList();
         Assert.HasCount(EvaluationSentences, cosines);
         Assert.IsGreaterThanOrEqualTo(0.99, cosines.Average(), $"mean cosine {cosines.Average():F4}");
@@ -54,7 +55,7 @@ public sealed class StaticInt8FitTests
 
         Assert.IsNotNull(int8.Optimization);
         Assert.IsEmpty(int8.Optimization.Warnings);
-        var graph = MLNetInference.Onnx.OnnxModelIO.Parse(int8.Optimization.Model).Graph;
+        var graph = MLNetInference.Core.Onnx.OnnxModelIO.Parse(int8.Optimization.Model).Graph;
         Assert.AreEqual(2, graph.Node.Count(n => n.OpType == "QuantizeLinear"), "the features and the hidden layer");
         Assert.AreEqual(2, graph.Node.Count(n => n.OpType == "Gemm"), "each MatMul + bias Add is one quantized Gemm");
         var worst = expected.Zip(actual, (e, a) => TestModels.MaxAbsDiff(e.scores, a.scores)).Max();

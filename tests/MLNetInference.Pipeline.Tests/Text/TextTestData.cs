@@ -1,5 +1,5 @@
 using Microsoft.ML;
-using MLNetInference.Internal.RowMapping;
+using MLNetInference.Pipeline.Internal.RowMapping;
 using MLNetInference.Models;
 
 namespace MLNetInference.Pipeline.Tests.Text;

@@ -1,5 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
-using MLNetInference.Runtime;
+using MLNetInference.Core.Runtime;
 using MLNetInference.Tuning.Internal;
 
 namespace MLNetInference.Tuning.Tests.Internal;

@@ -1,5 +1,5 @@
-using MLNetInference.Onnx.Proto;
-using MLNetInference.Optimizers.Graph;
+using MLNetInference.Core.Onnx.Proto;
+using MLNetInference.Core.Graph;
 using MLNetInference.Optimizers.Passes.Rules;
 
 namespace MLNetInference.Optimizers.Passes;

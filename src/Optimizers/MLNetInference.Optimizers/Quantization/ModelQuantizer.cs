@@ -1,4 +1,4 @@
-using MLNetInference.Onnx;
+using MLNetInference.Core.Onnx;
 
 namespace MLNetInference.Optimizers.Quantization;
 

@@ -1,6 +1,6 @@
 using Google.Protobuf;
-using MLNetInference.Onnx;
-using MLNetInference.Onnx.Proto;
+using MLNetInference.Core.Onnx;
+using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Optimizers.Passes;
 using MLNetInference.Optimizers.Quantization.Internal;
 

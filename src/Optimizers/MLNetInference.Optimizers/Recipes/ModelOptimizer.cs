@@ -1,5 +1,5 @@
-using MLNetInference.Onnx;
-using MLNetInference.Optimizers.Graph;
+using MLNetInference.Core.Onnx;
+using MLNetInference.Core.Graph;
 using MLNetInference.Optimizers.Passes;
 using MLNetInference.Optimizers.Quantization.Static;
 using MLNetInference.Optimizers.Verification;

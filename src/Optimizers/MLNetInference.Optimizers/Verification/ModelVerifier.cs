@@ -15,7 +15,7 @@ public static class ModelVerifier
     /// <param name="inputOptions">How to make the inputs; defaults when <see langword="null"/>.</param>
     /// <param name="options">How to run the models; defaults when <see langword="null"/>.</param>
     /// <returns>The comparison.</returns>
-    /// <exception cref="MLNetInference.Onnx.OnnxFormatException">The original is not an ONNX model.</exception>
+    /// <exception cref="MLNetInference.Core.Onnx.OnnxFormatException">The original is not an ONNX model.</exception>
     /// <exception cref="OnnxRuntimeException">ONNX Runtime cannot load or run a model.</exception>
     public static VerificationReport Compare(byte[] original, byte[] optimized, SampleInputOptions? inputOptions = null, VerificationOptions? options = null)
     {

@@ -1,8 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetInference.Internal.RowMapping;
+using MLNetInference.Pipeline.Internal.RowMapping;
 
-namespace MLNetInference.Internal;
+namespace MLNetInference.Pipeline.Internal;
 
 /// <summary>
 /// A cursor over scored rows. A lead cursor reads the model inputs a window ahead and scores them in

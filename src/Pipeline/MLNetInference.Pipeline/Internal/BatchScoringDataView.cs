@@ -1,7 +1,7 @@
 using Microsoft.ML;
-using MLNetInference.Runtime;
+using MLNetInference.Core.Runtime;
 
-namespace MLNetInference.Internal;
+namespace MLNetInference.Pipeline.Internal;
 
 /// <summary>The <see cref="IDataView"/> a batched ONNX scorer returns: the source plus the model's output columns.</summary>
 internal sealed class BatchScoringDataView : IDataView

@@ -1,6 +1,6 @@
 using Microsoft.ML;
 
-namespace MLNetInference.Internal;
+namespace MLNetInference.Pipeline.Internal;
 
 /// <summary>
 /// The <see cref="MLContext"/> our catalog extensions use to build stock ML.NET stand-ins at save time.

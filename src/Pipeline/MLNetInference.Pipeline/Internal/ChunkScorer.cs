@@ -1,8 +1,9 @@
+using MLNetInference.Core;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetInference.Runtime;
+using MLNetInference.Core.Runtime;
 
-namespace MLNetInference.Internal;
+namespace MLNetInference.Pipeline.Internal;
 
 /// <summary>
 /// Reads a window of rows from a cursor, sorts them by length, scores them in batches through the shared

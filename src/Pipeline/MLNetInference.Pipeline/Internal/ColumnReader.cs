@@ -1,8 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetInference.Runtime;
+using MLNetInference.Core.Runtime;
 
-namespace MLNetInference.Internal;
+namespace MLNetInference.Pipeline.Internal;
 
 /// <summary>
 /// Reads one input column of successive rows into one growing flat buffer and hands out <see cref="RowTensor"/>

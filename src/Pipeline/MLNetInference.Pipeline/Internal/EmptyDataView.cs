@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace MLNetInference.Internal;
+namespace MLNetInference.Pipeline.Internal;
 
 /// <summary>A view with a schema and no rows, to fit stock ML.NET transformers that only read the schema.</summary>
 internal sealed class EmptyDataView : IDataView

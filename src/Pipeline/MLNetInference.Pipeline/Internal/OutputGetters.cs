@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace MLNetInference.Internal;
+namespace MLNetInference.Pipeline.Internal;
 
 /// <summary>Makes the typed ML.NET getters of scored output columns.</summary>
 internal static class OutputGetters

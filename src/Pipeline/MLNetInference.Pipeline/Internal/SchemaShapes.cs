@@ -1,7 +1,7 @@
 using System.Reflection;
 using Microsoft.ML;
 
-namespace MLNetInference.Internal;
+namespace MLNetInference.Pipeline.Internal;
 
 /// <summary>
 /// Describes columns as <see cref="SchemaShape.Column"/>s. ML.NET keeps both <c>SchemaShape.Create</c> and the

@@ -1,9 +1,10 @@
+using MLNetInference.Core;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using MLNetInference.Runtime;
+using MLNetInference.Core.Runtime;
 
-namespace MLNetInference.Internal;
+namespace MLNetInference.Pipeline.Internal;
 
 /// <summary>
 /// Ties a batched ONNX scorer to one input schema: which column feeds each model input (validated) and which

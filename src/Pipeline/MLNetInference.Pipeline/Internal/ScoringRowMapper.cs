@@ -1,8 +1,8 @@
 using Microsoft.ML;
-using MLNetInference.Internal.RowMapping;
-using MLNetInference.Runtime;
+using MLNetInference.Pipeline.Internal.RowMapping;
+using MLNetInference.Core.Runtime;
 
-namespace MLNetInference.Internal;
+namespace MLNetInference.Pipeline.Internal;
 
 /// <summary>
 /// The batched scorer seen as a row-wise <see cref="IRowMapper"/>, for ML.NET's <c>PredictionEngine</c> and

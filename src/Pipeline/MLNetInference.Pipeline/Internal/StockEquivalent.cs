@@ -1,9 +1,9 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetInference.Runtime;
-using MLNetInference.Scoring;
+using MLNetInference.Core.Runtime;
+using MLNetInference.Pipeline.Scoring;
 
-namespace MLNetInference.Internal;
+namespace MLNetInference.Pipeline.Internal;
 
 /// <summary>
 /// Builds the stock ML.NET transformers our transformers delegate <see cref="ICanSaveModel.Save"/> to, so that

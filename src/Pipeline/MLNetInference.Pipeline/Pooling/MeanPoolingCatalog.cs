@@ -1,4 +1,4 @@
-using MLNetInference.Pooling;
+using MLNetInference.Pipeline.Pooling;
 
 namespace Microsoft.ML;
 

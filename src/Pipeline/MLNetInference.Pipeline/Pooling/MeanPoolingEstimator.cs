@@ -1,8 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetInference.Internal.RowMapping;
+using MLNetInference.Pipeline.Internal.RowMapping;
 
-namespace MLNetInference.Pooling;
+namespace MLNetInference.Pipeline.Pooling;
 
 /// <summary>
 /// Averages a model's token embeddings over the tokens whose attention mask is set, then L2-normalizes the

@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 
-namespace MLNetInference.Pooling;
+namespace MLNetInference.Pipeline.Pooling;
 
 /// <summary>Masked mean pooling with optional L2 normalization, shared by the transformer and its stock stand-in.</summary>
 internal static class MeanPoolingKernel

@@ -1,4 +1,4 @@
-namespace MLNetInference.Pooling;
+namespace MLNetInference.Pipeline.Pooling;
 
 /// <summary>Options of <see cref="MeanPoolingEstimator"/>.</summary>
 /// <remarks>The defaults match a sentence-transformers model exported to ONNX, such as all-MiniLM-L6-v2.</remarks>

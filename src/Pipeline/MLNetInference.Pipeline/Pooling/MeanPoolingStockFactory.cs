@@ -1,6 +1,6 @@
 using Microsoft.ML.Transforms;
 
-namespace MLNetInference.Pooling;
+namespace MLNetInference.Pipeline.Pooling;
 
 /// <summary>The stock ML.NET factory for the normalizing <c>CustomMapping</c> stage saved in place of a <see cref="MeanPoolingTransformer"/>.</summary>
 [CustomMappingFactoryAttribute(ContractName)]

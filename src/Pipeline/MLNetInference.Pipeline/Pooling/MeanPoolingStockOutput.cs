@@ -1,6 +1,6 @@
 using Microsoft.ML.Data;
 
-namespace MLNetInference.Pooling;
+namespace MLNetInference.Pipeline.Pooling;
 
 /// <summary>The output row of the stock <c>CustomMapping</c> stage that stands in for <see cref="MeanPoolingTransformer"/> in saved models.</summary>
 internal sealed class MeanPoolingStockOutput

@@ -3,10 +3,10 @@ using System.Numerics;
 using System.Text.Json.Nodes;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetInference.Internal.RowMapping;
-using MLNetInference.Serialization;
+using MLNetInference.Pipeline.Internal.RowMapping;
+using MLNetInference.Pipeline.Serialization;
 
-namespace MLNetInference.Pooling;
+namespace MLNetInference.Pipeline.Pooling;
 
 /// <summary>
 /// Averages token embeddings over the attention mask and optionally L2-normalizes; created by

@@ -1,4 +1,4 @@
-namespace MLNetInference.Pooling;
+namespace MLNetInference.Pipeline.Pooling;
 
 /// <summary>A row's token embeddings and attention mask do not fit together.</summary>
 public sealed class PoolingInputException : ArgumentException

@@ -1,10 +1,11 @@
+using MLNetInference.Core;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetInference.Onnx;
-using MLNetInference.Onnx.Proto;
+using MLNetInference.Core.Onnx;
+using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Optimizers.Verification;
 
-namespace MLNetInference.Scoring;
+namespace MLNetInference.Pipeline.Scoring;
 
 /// <summary>
 /// Turns the rows of an <see cref="IDataView"/> into calibration samples for static quantization: one sample per row,

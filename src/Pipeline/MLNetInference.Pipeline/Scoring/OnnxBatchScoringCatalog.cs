@@ -1,5 +1,5 @@
-using MLNetInference.Internal;
-using MLNetInference.Scoring;
+using MLNetInference.Pipeline.Internal;
+using MLNetInference.Pipeline.Scoring;
 
 namespace Microsoft.ML;
 

@@ -1,8 +1,9 @@
+using MLNetInference.Core;
 using Microsoft.ML;
 using MLNetInference.Optimizers.Quantization.Static;
 using MLNetInference.Optimizers.Recipes;
 
-namespace MLNetInference.Scoring;
+namespace MLNetInference.Pipeline.Scoring;
 
 /// <summary>
 /// Scores data with an ONNX model in mini-batches with dynamic lengths: each batch is padded only to its own
@@ -43,7 +44,7 @@ public sealed class OnnxBatchScoringEstimator : IEstimator<OnnxBatchScoringTrans
     /// <summary>Loads the model and binds it to the input data's schema.</summary>
     /// <param name="input">The data to score later; only its schema is read.</param>
     /// <returns>The transformer, which owns the model session.</returns>
-    /// <exception cref="Runtime.OnnxModelLoadException">The model cannot be loaded.</exception>
+    /// <exception cref="MLNetInference.Core.Runtime.OnnxModelLoadException">The model cannot be loaded.</exception>
     /// <exception cref="InvalidInputException">A column is missing or has the wrong type or size; the message names it.</exception>
     /// <exception cref="Optimizers.PassFailedException">The recipe's optimization failed; the message names the pass.</exception>
     public OnnxBatchScoringTransformer Fit(IDataView input)

@@ -1,6 +1,6 @@
-using MLNetInference.Runtime;
+using MLNetInference.Core.Runtime;
 
-namespace MLNetInference.Scoring;
+namespace MLNetInference.Pipeline.Scoring;
 
 /// <summary>Settings for <see cref="OnnxBatchScoringEstimator"/>.</summary>
 /// <remarks>

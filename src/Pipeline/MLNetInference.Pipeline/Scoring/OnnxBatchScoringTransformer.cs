@@ -2,12 +2,12 @@ using System.IO.Compression;
 using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetInference.Internal;
-using MLNetInference.Internal.RowMapping;
-using MLNetInference.Runtime;
-using MLNetInference.Serialization;
+using MLNetInference.Pipeline.Internal;
+using MLNetInference.Pipeline.Internal.RowMapping;
+using MLNetInference.Core.Runtime;
+using MLNetInference.Pipeline.Serialization;
 
-namespace MLNetInference.Scoring;
+namespace MLNetInference.Pipeline.Scoring;
 
 /// <summary>
 /// Scores an <see cref="IDataView"/> with an ONNX model in mini-batches, padding each batch only to its own
@@ -96,11 +96,11 @@ public sealed class OnnxBatchScoringTransformer : ITransformer, IPersistableTran
 
     string IPersistableTransformer.PersistKind => Kind;
 
-    /// <summary>The column each model input reads, by input name (inputs not listed read their own name).</summary>
-    internal IDictionary<string, string> InputColumns => _options.InputColumns;
+    /// <summary>Gets the column each model input reads, by input name; inputs not listed read the column of their own name.</summary>
+    public IReadOnlyDictionary<string, string> InputColumns => _options.InputColumns.AsReadOnly();
 
-    /// <summary>The column each computed model output is written to, by output name.</summary>
-    internal IDictionary<string, string> OutputColumns => _outputs.ToDictionary(o => o.Output, o => o.Column);
+    /// <summary>Gets the column each computed model output is written to, by output name.</summary>
+    public IReadOnlyDictionary<string, string> OutputColumns => _outputs.ToDictionary(o => o.Output, o => o.Column).AsReadOnly();
 
     /// <inheritdoc/>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)

@@ -2,9 +2,9 @@ using System.IO.Compression;
 using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetInference.Scoring;
+using MLNetInference.Pipeline.Scoring;
 
-namespace MLNetInference.Serialization;
+namespace MLNetInference.Pipeline.Serialization;
 
 /// <summary>
 /// Saves and loads ML.NET models that contain MLNetInference transformers. The zip is a normal ML.NET model
@@ -216,15 +216,19 @@ public static class BatchedModel
     public static void DisposeModel(ITransformer model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        foreach (var stage in Leaves(model))
+        foreach (var stage in GetStages(model))
         {
             (stage as IDisposable)?.Dispose();
         }
     }
 
-    /// <summary>The stages of a model, chains flattened depth-first.</summary>
-    internal static List<ITransformer> Leaves(ITransformer model)
+    /// <summary>Lists the stages of a model, with transformer chains flattened depth-first.</summary>
+    /// <param name="model">A transformer or a chain of them.</param>
+    /// <returns>The stages in the order they run.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is <see langword="null"/>.</exception>
+    public static IReadOnlyList<ITransformer> GetStages(ITransformer model)
     {
+        ArgumentNullException.ThrowIfNull(model);
         var leaves = new List<ITransformer>();
         Flatten(model, leaves);
         return leaves;

@@ -1,6 +1,6 @@
-using MLNetInference.Runtime;
+using MLNetInference.Core.Runtime;
 
-namespace MLNetInference.Serialization;
+namespace MLNetInference.Pipeline.Serialization;
 
 /// <summary>Settings that override what a saved model recorded, for the host that loads it (for example a serving pool).</summary>
 public sealed class BatchedModelLoadOptions

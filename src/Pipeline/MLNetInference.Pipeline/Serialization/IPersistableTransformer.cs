@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using Microsoft.ML;
 
-namespace MLNetInference.Serialization;
+namespace MLNetInference.Pipeline.Serialization;
 
 /// <summary>
 /// A transformer of ours whose state MLNetInference writes into its own entries of an ML.NET model zip,

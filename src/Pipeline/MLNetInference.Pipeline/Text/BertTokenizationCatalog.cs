@@ -1,4 +1,4 @@
-using MLNetInference.Text;
+using MLNetInference.Pipeline.Text;
 
 namespace Microsoft.ML;
 

@@ -1,8 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetInference.Internal.RowMapping;
+using MLNetInference.Pipeline.Internal.RowMapping;
 
-namespace MLNetInference.Text;
+namespace MLNetInference.Pipeline.Text;
 
 /// <summary>
 /// Tokenizes a text column with a BERT WordPiece vocabulary into the three inputs of a BERT-style model.

@@ -1,4 +1,4 @@
-namespace MLNetInference.Text;
+namespace MLNetInference.Pipeline.Text;
 
 /// <summary>Options of <see cref="BertTokenizationEstimator"/>.</summary>
 /// <remarks>

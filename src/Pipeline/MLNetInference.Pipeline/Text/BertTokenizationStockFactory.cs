@@ -1,6 +1,6 @@
 using Microsoft.ML.Transforms;
 
-namespace MLNetInference.Text;
+namespace MLNetInference.Pipeline.Text;
 
 /// <summary>
 /// The stock ML.NET factory for the <c>CustomMapping</c> stage saved in place of a

@@ -1,6 +1,6 @@
 using Microsoft.ML.Data;
 
-namespace MLNetInference.Text;
+namespace MLNetInference.Pipeline.Text;
 
 /// <summary>The output row of the stock <c>CustomMapping</c> stage that stands in for <see cref="BertTokenizationTransformer"/> in saved models.</summary>
 internal sealed class BertTokenizationStockOutput

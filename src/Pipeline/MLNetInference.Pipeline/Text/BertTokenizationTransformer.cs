@@ -2,11 +2,11 @@ using System.IO.Compression;
 using System.Text.Json.Nodes;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetInference.Internal.RowMapping;
-using MLNetInference.Serialization;
-using MLNetInference.Text.Internal;
+using MLNetInference.Pipeline.Internal.RowMapping;
+using MLNetInference.Pipeline.Serialization;
+using MLNetInference.Pipeline.Text.Internal;
 
-namespace MLNetInference.Text;
+namespace MLNetInference.Pipeline.Text;
 
 /// <summary>
 /// Tokenizes a text column into <c>input_ids</c>, <c>attention_mask</c> and <c>token_type_ids</c>; created by

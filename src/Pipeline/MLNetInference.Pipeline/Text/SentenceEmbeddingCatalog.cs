@@ -1,5 +1,5 @@
-using MLNetInference.Runtime;
-using MLNetInference.Scoring;
+using MLNetInference.Core.Runtime;
+using MLNetInference.Pipeline.Scoring;
 
 namespace Microsoft.ML;
 

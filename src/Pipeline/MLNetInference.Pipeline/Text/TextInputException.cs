@@ -1,4 +1,4 @@
-namespace MLNetInference.Text;
+namespace MLNetInference.Pipeline.Text;
 
 /// <summary>
 /// The text in an input column cannot be tokenized: it is empty or whitespace, or it is longer than the

@@ -1,6 +1,6 @@
 using Microsoft.ML;
 using MLNetInference.Models;
-using MLNetInference.Serialization;
+using MLNetInference.Pipeline.Serialization;
 
 namespace MLNetInference.Samples.EmbeddingService.Internal;
 

@@ -1,6 +1,6 @@
 using MLNetInference.Models;
-using MLNetInference.Onnx;
-using MLNetInference.Onnx.Proto;
+using MLNetInference.Core.Onnx;
+using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Optimizers.Passes;
 using MLNetInference.Optimizers.Passes.Fusion;
 using MLNetInference.Optimizers.Tests.Graph;
@@ -112,11 +112,11 @@ public sealed class BatchNormIntoConvFusionTests
         var bn = model.Graph.Node.Single(n => n.OpType == "BatchNormalization");
         bn.Output.Add("running_mean");
         var rule = new BatchNormIntoConvFusion();
-        var graph = new MLNetInference.Optimizers.Graph.OnnxGraph(model);
+        var graph = new MLNetInference.Core.Graph.OnnxGraph(model);
         Assert.IsTrue(rule.Match(graph, graph.Nodes.Single(n => n.OpType == "BatchNormalization")), "with only the first output used the rule applies");
 
         model = builder.Output("running_mean", OutChannels).Build();
-        graph = new MLNetInference.Optimizers.Graph.OnnxGraph(model);
+        graph = new MLNetInference.Core.Graph.OnnxGraph(model);
 
         Assert.IsFalse(rule.Match(graph, graph.Nodes.Single(n => n.OpType == "BatchNormalization")));
     }

@@ -1,6 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Models;
-using MLNetInference.Onnx;
+using MLNetInference.Core.Onnx;
 using MLNetInference.Optimizers.Passes;
 using MLNetInference.Optimizers.Passes.Fusion;
 using MLNetInference.Optimizers.Verification;

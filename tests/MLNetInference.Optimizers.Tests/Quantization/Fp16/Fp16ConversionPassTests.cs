@@ -1,4 +1,4 @@
-using MLNetInference.Onnx.Proto;
+using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Optimizers.Quantization.Fp16;
 
 namespace MLNetInference.Optimizers.Tests.Quantization.Fp16;

@@ -1,4 +1,4 @@
-using MLNetInference.Onnx.Proto;
+using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Optimizers.Quantization.Int4;
 
 namespace MLNetInference.Optimizers.Tests.Quantization.Int4;

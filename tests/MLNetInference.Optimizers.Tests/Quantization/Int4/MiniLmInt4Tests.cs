@@ -1,7 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Models;
-using MLNetInference.Onnx;
-using MLNetInference.Onnx.Proto;
+using MLNetInference.Core.Onnx;
+using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Optimizers.Quantization.Int4;
 using MLNetInference.Optimizers.Verification;
 

@@ -1,6 +1,6 @@
 using MLNetInference.Models;
-using MLNetInference.Onnx;
-using MLNetInference.Onnx.Proto;
+using MLNetInference.Core.Onnx;
+using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Optimizers.Quantization.Sensitivity;
 using MLNetInference.Optimizers.Recipes;
 using MLNetInference.Optimizers.Tests.Graph;

@@ -1,6 +1,6 @@
-using MLNetInference.Onnx;
-using MLNetInference.Onnx.Proto;
-using MLNetInference.Optimizers.Graph;
+using MLNetInference.Core.Onnx;
+using MLNetInference.Core.Onnx.Proto;
+using MLNetInference.Core.Graph;
 using static MLNetInference.Optimizers.Passes.Fusion.FusionGraphHelpers;
 
 namespace MLNetInference.Optimizers.Passes.Fusion;

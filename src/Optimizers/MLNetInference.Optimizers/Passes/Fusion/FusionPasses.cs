@@ -1,4 +1,4 @@
-using MLNetInference.Optimizers.Graph;
+using MLNetInference.Core.Graph;
 
 namespace MLNetInference.Optimizers.Passes.Fusion;
 

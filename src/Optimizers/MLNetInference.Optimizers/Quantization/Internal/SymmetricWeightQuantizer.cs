@@ -1,6 +1,6 @@
 using Google.Protobuf;
-using MLNetInference.Onnx;
-using MLNetInference.Onnx.Proto;
+using MLNetInference.Core.Onnx;
+using MLNetInference.Core.Onnx.Proto;
 
 namespace MLNetInference.Optimizers.Quantization.Internal;
 

@@ -1,4 +1,4 @@
-using MLNetInference.Onnx.Proto;
+using MLNetInference.Core.Onnx.Proto;
 
 namespace MLNetInference.Optimizers.Quantization.Internal;
 

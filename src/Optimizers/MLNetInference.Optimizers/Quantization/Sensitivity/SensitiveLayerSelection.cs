@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using Microsoft.ML.OnnxRuntime;
-using MLNetInference.Onnx;
-using MLNetInference.Onnx.Proto;
+using MLNetInference.Core.Onnx;
+using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Optimizers.Quantization.Int4;
 using MLNetInference.Optimizers.Quantization.Internal;
 using MLNetInference.Optimizers.Verification;

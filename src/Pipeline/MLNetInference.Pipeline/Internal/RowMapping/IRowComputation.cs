@@ -1,4 +1,4 @@
-namespace MLNetInference.Internal.RowMapping;
+namespace MLNetInference.Pipeline.Internal.RowMapping;
 
 /// <summary>
 /// The per-cursor state of an <see cref="IRowMapper"/>: computes all outputs of the current input row into

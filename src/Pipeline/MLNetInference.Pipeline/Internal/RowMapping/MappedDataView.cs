@@ -1,6 +1,6 @@
 using Microsoft.ML;
 
-namespace MLNetInference.Internal.RowMapping;
+namespace MLNetInference.Pipeline.Internal.RowMapping;
 
 /// <summary>A lazy <see cref="IDataView"/> that adds the outputs of an <see cref="IRowMapper"/> to a source view.</summary>
 internal sealed class MappedDataView : IDataView

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace MLNetInference.Internal.RowMapping;
+namespace MLNetInference.Pipeline.Internal.RowMapping;
 
 /// <summary>A row that adds a mapper's outputs to an input row; it owns and disposes the input row.</summary>
 internal sealed class MappedRow : DataViewRow

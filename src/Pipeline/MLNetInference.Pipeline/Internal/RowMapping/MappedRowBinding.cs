@@ -1,6 +1,6 @@
 using Microsoft.ML;
 
-namespace MLNetInference.Internal.RowMapping;
+namespace MLNetInference.Pipeline.Internal.RowMapping;
 
 /// <summary>
 /// The column access shared by <see cref="MappedRow"/> and <see cref="MappedRowCursor"/>: input columns come from

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace MLNetInference.Internal.RowMapping;
+namespace MLNetInference.Pipeline.Internal.RowMapping;
 
 /// <summary>A cursor that adds a mapper's outputs to an input cursor; it owns and disposes the input cursor.</summary>
 internal sealed class MappedRowCursor : DataViewRowCursor

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace MLNetInference.Internal.RowMapping;
+namespace MLNetInference.Pipeline.Internal.RowMapping;
 
 /// <summary>
 /// The <see cref="IRowToRowMapper"/> of an <see cref="IRowMapper"/>, used by prediction engines and transformer

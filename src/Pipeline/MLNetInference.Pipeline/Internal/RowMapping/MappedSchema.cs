@@ -1,6 +1,6 @@
 using Microsoft.ML;
 
-namespace MLNetInference.Internal.RowMapping;
+namespace MLNetInference.Pipeline.Internal.RowMapping;
 
 /// <summary>Builds the output schema of a mapper: every input column, then the added columns.</summary>
 internal static class MappedSchema

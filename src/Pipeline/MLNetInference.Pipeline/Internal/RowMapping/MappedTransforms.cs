@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace MLNetInference.Internal.RowMapping;
+namespace MLNetInference.Pipeline.Internal.RowMapping;
 
 /// <summary>
 /// The three <see cref="ITransformer"/> operations of a row-wise transformer, for any <see cref="IRowMapper"/>:

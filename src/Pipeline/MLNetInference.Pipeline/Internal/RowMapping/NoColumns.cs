@@ -1,4 +1,4 @@
-namespace MLNetInference.Internal.RowMapping;
+namespace MLNetInference.Pipeline.Internal.RowMapping;
 
 /// <summary>A row type with no columns, for stock estimators that must read nothing.</summary>
 internal sealed class NoColumns

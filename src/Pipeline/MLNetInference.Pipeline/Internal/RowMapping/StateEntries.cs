@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using System.Text.Json.Nodes;
 
-namespace MLNetInference.Internal.RowMapping;
+namespace MLNetInference.Pipeline.Internal.RowMapping;
 
 /// <summary>Reads and writes the zip entries in which row-wise transformers keep their state.</summary>
 internal static class StateEntries

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 
-namespace MLNetInference.Text.Internal;
+namespace MLNetInference.Pipeline.Text.Internal;
 
 /// <summary>
 /// BERT's reference tokenization, BasicTokenizer then WordPiece, into reusable buffers. One instance per cursor: it

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Unicode;
 using Microsoft.ML.Tokenizers;
 
-namespace MLNetInference.Text.Internal;
+namespace MLNetInference.Pipeline.Text.Internal;
 
 /// <summary>
 /// A BERT WordPiece vocabulary (<c>vocab.txt</c>: one token per line, the id is the zero-based line number), loaded

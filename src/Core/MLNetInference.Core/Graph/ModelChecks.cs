@@ -1,0 +1,175 @@
+using MLNetInference.Core.Onnx;
+using MLNetInference.Core.Onnx.Proto;
+
+namespace MLNetInference.Core.Graph;
+
+/// <summary>Checks that a model is sane enough to optimize: plausible dimensions, consistent tensor data, an acyclic graph.</summary>
+public static class ModelChecks
+{
+    /// <summary>The most elements a single tensor may declare (2^31).</summary>
+    public const long MaxElementCount = 1L << 31;
+
+    /// <summary>Validates a model, throwing on the first problem.</summary>
+    /// <param name="model">The model.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is <see langword="null"/>.</exception>
+    /// <exception cref="OnnxFormatException">
+    /// The model has no graph; a dimension is negative (other than a dynamic <c>-1</c> in a declared shape); a tensor's
+    /// element count overflows or exceeds <see cref="MaxElementCount"/>; an initializer's raw data does not match its
+    /// shape; a node reads a value nothing defines; or the graph has a cycle.
+    /// </exception>
+    public static void Validate(ModelProto model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.Graph is null)
+        {
+            throw new OnnxFormatException("The model has no graph.");
+        }
+
+        var graph = model.Graph;
+        foreach (var init in graph.Initializer)
+        {
+            CheckTensor(init, $"initializer '{init.Name}'");
+        }
+
+        foreach (var info in graph.Input.Concat(graph.Output).Concat(graph.ValueInfo))
+        {
+            CheckDeclaredShape(info);
+        }
+
+        var onnxGraph = new OnnxGraph(model);
+        var defined = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var input in graph.Input)
+        {
+            defined.Add(input.Name);
+        }
+
+        foreach (var init in graph.Initializer)
+        {
+            defined.Add(init.Name);
+        }
+
+        foreach (var node in graph.Node)
+        {
+            foreach (var output in node.Output)
+            {
+                defined.Add(output);
+            }
+
+            foreach (var attribute in node.Attribute)
+            {
+                if (attribute.T is not null)
+                {
+                    CheckTensor(attribute.T, $"attribute '{attribute.Name}' of node {OnnxGraph.Describe(node)}");
+                }
+            }
+        }
+
+        foreach (var node in graph.Node)
+        {
+            foreach (var input in node.Input)
+            {
+                if (input.Length > 0 && !defined.Contains(input))
+                {
+                    throw new OnnxFormatException(
+                        $"Node {OnnxGraph.Describe(node)} reads value '{input}', which no graph input, initializer or node defines.");
+                }
+            }
+        }
+
+        foreach (var output in graph.Output)
+        {
+            if (!defined.Contains(output.Name))
+            {
+                throw new OnnxFormatException($"Graph output '{output.Name}' is not defined by any node, input or initializer.");
+            }
+        }
+
+        onnxGraph.TopologicalOrder();
+    }
+
+    private static void CheckTensor(TensorProto tensor, string what)
+    {
+        long count = 1;
+        foreach (var dim in tensor.Dims)
+        {
+            if (dim < 0)
+            {
+                throw new OnnxFormatException(
+                    $"The {what} has a negative dimension {dim} in [{string.Join(", ", tensor.Dims)}]; tensor dimensions must be 0 or more.");
+            }
+
+            count = MultiplyChecked(count, dim, what, tensor.Dims);
+        }
+
+        var elementSize = ElementSize((TensorProto.Types.DataType)tensor.DataType);
+        if (elementSize > 0 && !tensor.RawData.IsEmpty && tensor.RawData.Length != count * elementSize)
+        {
+            throw new OnnxFormatException(
+                $"The {what} declares [{string.Join(", ", tensor.Dims)}] ({count} elements of {elementSize} bytes) but holds {tensor.RawData.Length} bytes of raw data.");
+        }
+    }
+
+    private static void CheckDeclaredShape(ValueInfoProto info)
+    {
+        var shape = info.Type?.TensorType?.Shape;
+        if (shape is null)
+        {
+            return;
+        }
+
+        long count = 1;
+        foreach (var dim in shape.Dim)
+        {
+            if (dim.ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue)
+            {
+                continue;
+            }
+
+            var value = dim.DimValue;
+            if (value == -1)
+            {
+                // Some exporters write -1 for a dynamic dimension.
+                continue;
+            }
+
+            if (value < 0)
+            {
+                throw new OnnxFormatException(
+                    $"Value '{info.Name}' declares the dimension {value}; a dimension must be 0 or more, or dynamic (a name, or -1).");
+            }
+
+            count = MultiplyChecked(count, value, $"value '{info.Name}'", shape.Dim.Select(d => d.DimValue));
+        }
+    }
+
+    private static long MultiplyChecked(long count, long dim, string what, IEnumerable<long> dims)
+    {
+        long product;
+        try
+        {
+            product = checked(count * dim);
+        }
+        catch (OverflowException ex)
+        {
+            throw new OnnxFormatException($"The {what} has dimensions [{string.Join(", ", dims)}] whose element count overflows a 64-bit integer.", ex);
+        }
+
+        if (product > MaxElementCount)
+        {
+            throw new OnnxFormatException(
+                $"The {what} has dimensions [{string.Join(", ", dims)}]: more than {MaxElementCount} elements, which no model here can hold.");
+        }
+
+        return product;
+    }
+
+    private static int ElementSize(TensorProto.Types.DataType type) => type switch
+    {
+        TensorProto.Types.DataType.Float or TensorProto.Types.DataType.Int32 or TensorProto.Types.DataType.Uint32 => 4,
+        TensorProto.Types.DataType.Double or TensorProto.Types.DataType.Int64 or TensorProto.Types.DataType.Uint64 => 8,
+        TensorProto.Types.DataType.Float16 or TensorProto.Types.DataType.Bfloat16
+            or TensorProto.Types.DataType.Int16 or TensorProto.Types.DataType.Uint16 => 2,
+        TensorProto.Types.DataType.Int8 or TensorProto.Types.DataType.Uint8 or TensorProto.Types.DataType.Bool => 1,
+        _ => 0,
+    };
+}

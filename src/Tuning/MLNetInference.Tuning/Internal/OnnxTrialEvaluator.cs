@@ -1,0 +1,343 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using MLNetInference.Core.Onnx;
+using MLNetInference.Optimizers.Passes;
+using MLNetInference.Optimizers.Quantization;
+using MLNetInference.Optimizers.Quantization.Int4;
+using MLNetInference.Optimizers.Quantization.Static;
+using MLNetInference.Optimizers.Recipes;
+using MLNetInference.Optimizers.Verification;
+using MLNetInference.Core.Runtime;
+
+namespace MLNetInference.Tuning.Internal;
+
+/// <summary>Measures trials with ONNX Runtime: builds each recipe's model, compares it with the original on the samples, and times it under load.</summary>
+internal sealed class OnnxTrialEvaluator : ITrialEvaluator, IDisposable
+{
+    private readonly byte[] _original;
+    private readonly IReadOnlyList<IReadOnlyDictionary<string, SampleTensor>> _samples;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly OnnxSessionFactory _factory = new();
+    private readonly Dictionary<string, byte[]> _models = new(StringComparer.Ordinal);
+    private List<Dictionary<string, (float[] Values, long[] Shape)>>? _expected;
+    private string? _groupKey;
+    private List<OnnxModelSession> _group = [];
+
+    public OnnxTrialEvaluator(byte[] original, IReadOnlyList<IReadOnlyDictionary<string, SampleTensor>> samples)
+    {
+        _original = original;
+        _samples = samples;
+        Fingerprint = Convert.ToHexStringLower(SHA256.HashData(original)) + ":" + SampleHash(samples);
+    }
+
+    public string Fingerprint { get; }
+
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    public byte[] BuildModel(RecipeCandidate candidate)
+    {
+        if (candidate.Recipe == RecipeCandidate.NoRecipe)
+        {
+            return _original;
+        }
+
+        if (_models.TryGetValue(candidate.Key, out var built))
+        {
+            return built;
+        }
+
+        var proto = OnnxModelIO.Parse(_original);
+        Passes(candidate, includeQuantization: true, _samples).Run(proto);
+        built = OnnxModelIO.ToBytes(proto);
+        if (_models.Count > 8)
+        {
+            _models.Clear();
+        }
+
+        _models[candidate.Key] = built;
+        return built;
+    }
+
+    public IReadOnlyList<string> QuantizedNodes(RecipeCandidate candidate, CancellationToken cancellationToken)
+    {
+        var proto = OnnxModelIO.Parse(_original);
+        Passes(candidate, includeQuantization: false, _samples).Run(proto);
+        var weights = proto.Graph.Initializer.Where(i => i.Dims.Count == 2).Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var int8 = candidate.Recipe.Contains(OptimizationRecipe.Int8Dynamic, StringComparison.Ordinal);
+        return [.. proto.Graph.Node
+            .Where(n => n.Name.Length > 0 && n.Input.Count > 1 && weights.Contains(n.Input[1]) && (n.OpType == "MatMul" || (int8 && n.OpType is "Gemm" or "Attention")))
+            .Select(n => n.Name)];
+    }
+
+    public AccuracyResult MeasureAccuracy(RecipeCandidate candidate, int? sampleLimit, CancellationToken cancellationToken)
+    {
+        var model = BuildModel(candidate);
+        _expected ??= RunAll(_original, _samples.Count, cancellationToken);
+        var count = Math.Min(_samples.Count, sampleLimit ?? _samples.Count);
+        var actual = ReferenceEquals(model, _original) ? _expected : RunAll(model, count, cancellationToken);
+        double cosineSum = 0, minCosine = 1;
+        int rows = 0, agree = 0;
+        for (var s = 0; s < count; s++)
+        {
+            foreach (var (name, expected) in _expected[s])
+            {
+                if (!actual[s].TryGetValue(name, out var got) || got.Values.Length != expected.Values.Length)
+                {
+                    throw new InvalidOperationException($"The rewritten model's output '{name}' is missing or has another shape than the original's.");
+                }
+
+                foreach (var (a, b) in Rows(expected.Values, expected.Shape).Zip(Rows(got.Values, got.Shape)))
+                {
+                    var cosine = Cosine(a, b);
+                    cosineSum += cosine;
+                    minCosine = Math.Min(minCosine, cosine);
+                    agree += ArgMax(a) == ArgMax(b) ? 1 : 0;
+                    rows++;
+                }
+            }
+        }
+
+        return rows == 0 ? new AccuracyResult(1, 1, 1, count) : new AccuracyResult(cosineSum / rows, minCosine, agree / (double)rows, count);
+    }
+
+    public PerformanceResult MeasurePerformance(TrialConfiguration configuration, int concurrency, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var sessions = Sessions(configuration);
+        var runners = sessions.Select(s => new BatchRunner(s, new BatchRunnerOptions { MaxBatchSize = configuration.Batching.MaxBatchSize })).ToArray();
+        var rows = Rows(runners[0]);
+
+        // Warm-up: one full batch per worker, so that first-call costs of a new batch shape stay out of the timing.
+        var warm = rows.Take(Math.Min(rows.Count, configuration.Batching.MaxBatchSize)).SelectMany(r => r).ToArray();
+        foreach (var runner in runners)
+        {
+            using var result = runner.Run(warm, cancellationToken);
+        }
+
+        return LoadGenerator.Run(runners, rows, concurrency, configuration.Batching.MaxBatchSize, TimeSpan.FromMilliseconds(configuration.Batching.MaxQueueDelayMs), duration, cancellationToken);
+    }
+
+    public void Dispose()
+    {
+        foreach (var session in _group)
+        {
+            session.Dispose();
+        }
+
+        _group = [];
+    }
+
+    internal static string SampleHash(IReadOnlyList<IReadOnlyDictionary<string, SampleTensor>> samples)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var sample in samples)
+        {
+            foreach (var (name, tensor) in sample.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                hash.AppendData(System.Text.Encoding.UTF8.GetBytes(name + ":" + string.Join(',', tensor.Shape) + ":" + tensor.Data.GetType().Name));
+                var bytes = new byte[Buffer.ByteLength(tensor.Data)];
+                Buffer.BlockCopy(tensor.Data, 0, bytes, 0, bytes.Length);
+                hash.AppendData(bytes);
+            }
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static PassManager Passes(RecipeCandidate candidate, bool includeQuantization, IReadOnlyList<IReadOnlyDictionary<string, SampleTensor>> samples)
+    {
+        var manager = OptimizationRecipe.Parse(candidate.Recipe).CreatePasses();
+        var passes = new List<ModelPass>();
+        foreach (var pass in manager.Passes)
+        {
+            switch (pass)
+            {
+                case DynamicInt8QuantizationPass or QAttentionQuantizationPass or Int4WeightQuantizationPass or StaticInt8QuantizationPass when !includeQuantization:
+                    break;
+                case StaticInt8QuantizationPass:
+                    // Static quantization calibrates its activation ranges on the tuning samples.
+                    passes.Add(new StaticInt8QuantizationPass(samples));
+                    break;
+                case DynamicInt8QuantizationPass when candidate.Int8 is not null:
+                    passes.Add(new DynamicInt8QuantizationPass(candidate.Int8));
+                    break;
+                case QAttentionQuantizationPass when candidate.Int8 is not null:
+                    // The fused attention's Q/K/V weights take the same settings and exclusions as the other MatMuls.
+                    passes.Add(new QAttentionQuantizationPass(candidate.Int8));
+                    break;
+                case Int4WeightQuantizationPass when candidate.Int4 is not null:
+                    passes.Add(new Int4WeightQuantizationPass(candidate.Int4));
+                    break;
+                default:
+                    passes.Add(pass);
+                    break;
+            }
+        }
+
+        return new PassManager(passes, name: manager.Name);
+    }
+
+    private List<OnnxModelSession> Sessions(TrialConfiguration configuration)
+    {
+        var key = $"{configuration.Candidate.Key}|{configuration.Session}|{configuration.Batching.Workers}";
+        if (key == _groupKey)
+        {
+            return _group;
+        }
+
+        Dispose();
+        _groupKey = null;
+        var model = BuildModel(configuration.Candidate);
+        var options = new OnnxSessionOptions
+        {
+            ExecutionProvider = configuration.Session.Provider,
+            IntraOpThreads = configuration.Session.IntraOpThreads,
+            GraphOptimizationLevel = configuration.Session.OptimizationLevel,
+            AllowCpuFallback = false,
+        };
+        for (var w = 0; w < configuration.Batching.Workers; w++)
+        {
+            _group.Add(_factory.Create(model, options, configuration.Candidate.Name));
+        }
+
+        _groupKey = key;
+        return _group;
+    }
+
+    private List<RowTensor[]> Rows(BatchRunner runner)
+    {
+        var rows = new List<RowTensor[]>(_samples.Count);
+        foreach (var sample in _samples)
+        {
+            var row = new RowTensor[runner.InputCount];
+            for (var i = 0; i < row.Length; i++)
+            {
+                var name = runner.InputNames[i];
+                if (!sample.TryGetValue(name, out var tensor))
+                {
+                    throw new ArgumentException($"The sample data has no input '{name}'; the model needs {string.Join(", ", runner.InputNames)}.");
+                }
+
+                if (tensor.Shape.Length == 0 || tensor.Shape[0] != 1)
+                {
+                    throw new ArgumentException($"Sample input '{name}' must have a leading batch dimension of 1 (one request per sample); its shape is [{string.Join(", ", tensor.Shape)}].");
+                }
+
+                row[i] = RowTensor.FromArray(tensor.Data, tensor.Data.Length);
+            }
+
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    private List<Dictionary<string, (float[] Values, long[] Shape)>> RunAll(byte[] model, int count, CancellationToken cancellationToken)
+    {
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = Math.Max(1, Environment.ProcessorCount) };
+        using var session = new InferenceSession(model, options);
+        using var runOptions = new RunOptions();
+        var outputs = session.OutputMetadata.Where(o => o.Value.ElementDataType == TensorElementType.Float).Select(o => o.Key).ToArray();
+        var inputs = session.InputMetadata.Keys.ToArray();
+        var results = new List<Dictionary<string, (float[], long[])>>(count);
+        foreach (var sample in _samples.Take(count))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var values = new List<OrtValue>();
+            try
+            {
+                foreach (var name in inputs)
+                {
+                    if (!sample.TryGetValue(name, out var tensor))
+                    {
+                        throw new ArgumentException($"The sample data has no input '{name}'; the model needs {string.Join(", ", inputs)}.");
+                    }
+
+                    values.Add(tensor.Data switch
+                    {
+                        float[] f => OrtValue.CreateTensorValueFromMemory(f, tensor.Shape),
+                        long[] l => OrtValue.CreateTensorValueFromMemory(l, tensor.Shape),
+                        int[] i => OrtValue.CreateTensorValueFromMemory(i, tensor.Shape),
+                        double[] d => OrtValue.CreateTensorValueFromMemory(d, tensor.Shape),
+                        bool[] b => OrtValue.CreateTensorValueFromMemory(b, tensor.Shape),
+                        _ => throw new ArgumentException($"Sample input '{name}' has element type {tensor.Data.GetType().Name}; use float, long, int, double or bool arrays."),
+                    });
+                }
+
+                using var run = session.Run(runOptions, inputs, values, outputs);
+                var map = new Dictionary<string, (float[], long[])>(StringComparer.Ordinal);
+                for (var o = 0; o < outputs.Length; o++)
+                {
+                    map[outputs[o]] = (run[o].GetTensorDataAsSpan<float>().ToArray(), run[o].GetTensorTypeAndShape().Shape);
+                }
+
+                results.Add(map);
+            }
+            finally
+            {
+                foreach (var value in values)
+                {
+                    value.Dispose();
+                }
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>The rows compared: a rank-3 output [1, tokens, width] is mean-pooled into one embedding; otherwise rows of the last axis.</summary>
+    private static IEnumerable<float[]> Rows(float[] values, long[] shape)
+    {
+        if (shape.Length == 3 && shape[1] > 0)
+        {
+            var tokens = (int)shape[1];
+            var width = (int)shape[2];
+            for (var b = 0; b < shape[0]; b++)
+            {
+                var pooled = new float[width];
+                for (var t = 0; t < tokens; t++)
+                {
+                    System.Numerics.Tensors.TensorPrimitives.Add(pooled, values.AsSpan(((b * tokens) + t) * width, width), pooled);
+                }
+
+                yield return pooled;
+            }
+
+            yield break;
+        }
+
+        var last = shape.Length == 0 ? values.Length : (int)Math.Max(1, shape[^1]);
+        for (var offset = 0; offset + last <= values.Length; offset += last)
+        {
+            yield return values[offset..(offset + last)];
+        }
+    }
+
+    private static double Cosine(float[] a, float[] b)
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            dot += (double)a[i] * b[i];
+            na += (double)a[i] * a[i];
+            nb += (double)b[i] * b[i];
+        }
+
+        return na == 0 && nb == 0 ? 1 : na == 0 || nb == 0 ? 0 : dot / Math.Sqrt(na * nb);
+    }
+
+    private static int ArgMax(float[] values)
+    {
+        var best = 0;
+        for (var i = 1; i < values.Length; i++)
+        {
+            if (values[i] > values[best])
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
+}

@@ -1,0 +1,136 @@
+using Microsoft.Extensions.DependencyInjection;
+using MLNetInference.Models;
+using MLNetInference.Core.Runtime;
+using MLNetInference.Serving;
+using static MLNetInference.Serving.Tests.EmbedderFixture;
+
+namespace MLNetInference.Serving.Tests.Serving;
+
+[TestClass]
+public sealed class PredictionEnginePoolTests
+{
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public async Task PredictAsync_ConcurrentMiniLmRequests_EqualTheEstimatorsEmbeddings()
+    {
+        var sentences = SentenceCorpus.Load(48);
+        var expected = EmbedWithEstimator(sentences);
+        await using var provider = Services(ZipPath, o => o.MaxQueueDelay = TimeSpan.FromMilliseconds(5));
+        var pool = provider.GetRequiredService<PredictionEnginePool<TextInput, Embedding>>();
+
+        var results = await Task.WhenAll(sentences.Select(s => Task.Run(() => pool.PredictAsync(new TextInput { Text = s }))));
+
+        for (var i = 0; i < sentences.Count; i++)
+        {
+            Assert.IsGreaterThanOrEqualTo(0.99999f, Cosine(expected[i], results[i].Vector), $"sentence {i}");
+        }
+    }
+
+    [TestMethod]
+    public void Predict_Synchronous_ReturnsTheDefaultModelsPrediction()
+    {
+        using var provider = Services(ZipPath);
+        var pool = provider.GetRequiredService<PredictionEnginePool<TextInput, Embedding>>();
+
+        var embedding = pool.Predict(new TextInput { Text = "The quick brown fox." });
+
+        Assert.HasCount(384, embedding.Vector);
+        Assert.AreEqual(ModelStatus.Loaded, pool.GetStatus(string.Empty));
+    }
+
+    [TestMethod]
+    public async Task PredictAsync_EmptyTextInBatch_FailsOnlyThatRequest()
+    {
+        await using var provider = Services(ZipPath, o => o.MaxQueueDelay = TimeSpan.FromMilliseconds(50));
+        var pool = provider.GetRequiredService<PredictionEnginePool<TextInput, Embedding>>();
+        string[] texts = ["first sentence", "second one", "   ", "fourth"];
+
+        var tasks = texts.Select(t => pool.PredictAsync(new TextInput { Text = t })).ToArray();
+        var outcome = await Task.WhenAll(tasks.Select(async t => { try { await t; return (Exception?)null; } catch (Exception ex) { return ex; } }));
+
+        Assert.IsNull(outcome[0]);
+        Assert.IsNull(outcome[1]);
+        Assert.IsInstanceOfType<ArgumentException>(outcome[2]);
+        Assert.IsNull(outcome[3]);
+    }
+
+    [TestMethod]
+    public async Task ReloadAsync_TwentyTimes_LeavesExactlyOneLiveSession()
+    {
+        var before = OnnxModelSession.LiveCount;
+        await using (var provider = Services(ZipPath))
+        {
+            var pool = provider.GetRequiredService<PredictionEnginePool<TextInput, Embedding>>();
+            await pool.PredictAsync(new TextInput { Text = "before reloads" });
+            for (var i = 0; i < 20; i++)
+            {
+                Assert.IsTrue(await pool.ReloadAsync(string.Empty));
+            }
+
+            await pool.PredictAsync(new TextInput { Text = "after reloads" });
+            Assert.AreEqual(before + 1, OnnxModelSession.LiveCount, "one session (one CPU device) should be live");
+        }
+
+        Assert.AreEqual(before, OnnxModelSession.LiveCount, "disposing the pool disposes its session");
+    }
+
+    [TestMethod]
+    public async Task ReloadAsync_UnderLoad_NoRequestFails()
+    {
+        await using var provider = Services(ZipPath, o => o.MaxQueueDelay = TimeSpan.FromMilliseconds(1));
+        var pool = provider.GetRequiredService<PredictionEnginePool<TextInput, Embedding>>();
+        var sentences = SentenceCorpus.Load(64);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var reloads = 0;
+        var failures = 0;
+        var completed = 0;
+        var reloading = true;
+        var clients = Enumerable.Range(0, 8).Select(c => Task.Run(async () =>
+        {
+            var i = c;
+            while (Volatile.Read(ref reloading) && !stop.IsCancellationRequested)
+            {
+                try
+                {
+                    var result = await pool.PredictAsync(new TextInput { Text = sentences[i++ % sentences.Count] });
+                    Assert.HasCount(384, result.Vector);
+                    Interlocked.Increment(ref completed);
+                }
+                catch (Exception)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        })).ToArray();
+
+        for (var r = 0; r < 5; r++)
+        {
+            await Task.Delay(200);
+            if (await pool.ReloadAsync(string.Empty))
+            {
+                reloads++;
+            }
+        }
+
+        Volatile.Write(ref reloading, false);
+        await Task.WhenAll(clients);
+
+        Assert.AreEqual(5, reloads);
+        Assert.AreEqual(0, failures);
+        Assert.IsGreaterThan(20, completed);
+    }
+
+    private static ServiceProvider Services(string zip, Action<DynamicBatchingOptions>? batching = null)
+    {
+        var services = new ServiceCollection();
+        services.AddPredictionEnginePool<TextInput, Embedding>()
+            .FromFile(zip)
+            .WithDynamicBatching(o =>
+            {
+                o.WorkersPerDevice = 2;
+                batching?.Invoke(o);
+            });
+        return services.BuildServiceProvider(validateScopes: true);
+    }
+}
