@@ -20,6 +20,11 @@ public sealed class DynamicInt8QuantizationPassTests
     [DataRow(false, true, QuantizedWeightType.UInt8, DisplayName = "per-tensor uint8 reduce-range")]
     public void Run_MatMulAdd_OutputWithinQuantizationErrorOfFp32(bool perChannel, bool reduceRange, QuantizedWeightType type)
     {
+        if (type == QuantizedWeightType.Int8 && !reduceRange && CpuInt8Kernels.SaturatesFullRangeInt8Weights)
+        {
+            Assert.Inconclusive("This CPU has no VNNI: ONNX Runtime's u8×s8 kernel saturates with full-range int8 weights, so the quantization error bound does not hold here (uint8 weights are the default on such CPUs).");
+        }
+
         var model = MatMulAdd(W, Bias);
         var expected = SmallGraphs.Run(model, X);
         var options = new DynamicInt8Options { PerChannel = perChannel, ReduceRange = reduceRange, WeightType = type };
@@ -39,10 +44,18 @@ public sealed class DynamicInt8QuantizationPassTests
     }
 
     [TestMethod]
+    public void Options_Default_WeightTypeAvoidsThisCpusSaturatingKernel()
+    {
+        var expected = CpuInt8Kernels.SaturatesFullRangeInt8Weights ? QuantizedWeightType.UInt8 : QuantizedWeightType.Int8;
+
+        Assert.AreEqual(expected, new DynamicInt8Options().WeightType);
+    }
+
+    [TestMethod]
     public void Run_MatMulAdd_FoldsBiasIntoOneDynamicQuantizeMatMul()
     {
         var model = MatMulAdd(W, Bias);
-        var pass = new DynamicInt8QuantizationPass();
+        var pass = new DynamicInt8QuantizationPass(new DynamicInt8Options { WeightType = QuantizedWeightType.Int8 });
 
         Assert.IsTrue(pass.Run(model));
 
@@ -67,7 +80,7 @@ public sealed class DynamicInt8QuantizationPassTests
     {
         var model = MatMulAdd(W, Bias);
 
-        new DynamicInt8QuantizationPass().Run(model);
+        new DynamicInt8QuantizationPass(new DynamicInt8Options { WeightType = QuantizedWeightType.Int8 }).Run(model);
 
         var node = model.Graph.Node.Single();
         Assert.IsTrue(TensorData.TryReadFloat(model.Graph.Initializer.Single(i => i.Name == node.Input[2]), out var scales));

@@ -29,7 +29,8 @@ public sealed class QAttentionQuantizationPassTests
         Assert.AreEqual(8, qAttention.Input.Count, "input, weight, bias, input_scale, weight_scale, mask_index, input_zero_point, weight_zero_point");
         Assert.AreEqual("DynamicQuantizeLinear", model.Graph.Node.Single(n => n.Output.Contains(qAttention.Input[0])).OpType);
         Assert.AreEqual((long)Heads, qAttention.Attribute.Single(a => a.Name == "num_heads").I);
-        Assert.AreEqual((int)TensorProto.Types.DataType.Int8, model.Graph.Initializer.Single(i => i.Name == qAttention.Input[1]).DataType);
+        var weightType = new DynamicInt8Options().WeightType == QuantizedWeightType.Int8 ? TensorProto.Types.DataType.Int8 : TensorProto.Types.DataType.Uint8;
+        Assert.AreEqual((int)weightType, model.Graph.Initializer.Single(i => i.Name == qAttention.Input[1]).DataType);
         Assert.IsFalse(model.Graph.Initializer.Any(i => i.Name == "qkv_weight"), "the fp32 weight is removed");
 
         long[] mask = [1, 1, 1, 1, 1, 1, 1, 1, 0, 0];

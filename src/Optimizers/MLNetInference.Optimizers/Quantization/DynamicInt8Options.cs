@@ -15,8 +15,13 @@ public sealed class DynamicInt8Options
     /// </summary>
     public bool ReduceRange { get; init; }
 
-    /// <summary>Gets the quantized weight type; <see cref="QuantizedWeightType.Int8"/> by default.</summary>
-    public QuantizedWeightType WeightType { get; init; } = QuantizedWeightType.Int8;
+    /// <summary>
+    /// Gets the quantized weight type: <see cref="QuantizedWeightType.Int8"/> by default, or
+    /// <see cref="QuantizedWeightType.UInt8"/> where the quantizing CPU's u8×s8 kernels saturate
+    /// (<see cref="CpuInt8Kernels.SaturatesFullRangeInt8Weights"/>: x64 without VNNI), since the model usually runs where
+    /// it is quantized. Set it explicitly when quantizing for another machine.
+    /// </summary>
+    public QuantizedWeightType WeightType { get; init; } = CpuInt8Kernels.SaturatesFullRangeInt8Weights ? QuantizedWeightType.UInt8 : QuantizedWeightType.Int8;
 
     /// <summary>Gets the op types never quantized, for example <c>Gemm</c> (compared ordinally).</summary>
     public IReadOnlyCollection<string> ExcludedOpTypes { get; init; } = [];
