@@ -105,24 +105,5 @@ internal sealed class OnnxGraphBuilder
         return model;
     }
 
-    private static ValueInfoProto ValueInfo(string name, TensorProto.Types.DataType type, object[] dims)
-    {
-        var shape = new TensorShapeProto();
-        foreach (var dim in dims)
-        {
-            shape.Dim.Add(dim switch
-            {
-                string symbol => new TensorShapeProto.Types.Dimension { DimParam = symbol },
-                long size => new TensorShapeProto.Types.Dimension { DimValue = size },
-                int size => new TensorShapeProto.Types.Dimension { DimValue = size },
-                _ => throw new ArgumentException($"Dimension '{dim}' of '{name}' is neither a size nor a name.", nameof(dims)),
-            });
-        }
-
-        return new ValueInfoProto
-        {
-            Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } },
-        };
-    }
+    private static ValueInfoProto ValueInfo(string name, TensorProto.Types.DataType type, object[] dims) => TestModelBuilder.ValueInfo(name, type, dims);
 }

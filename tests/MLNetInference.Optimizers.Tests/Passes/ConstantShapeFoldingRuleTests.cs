@@ -5,7 +5,6 @@ using MLNetInference.Optimizers.Passes;
 using MLNetInference.Optimizers.Passes.Rules;
 using MLNetInference.Optimizers.Recipes;
 using MLNetInference.Models;
-using MLNetInference.Optimizers.Tests.Graph;
 
 namespace MLNetInference.Optimizers.Tests.Passes;
 

@@ -1,6 +1,6 @@
 using MLNetInference.Core.Onnx;
 using MLNetInference.Optimizers.Passes;
-using MLNetInference.Optimizers.Tests.Graph;
+using MLNetInference.Models;
 using MLNetInference.Optimizers.Verification;
 
 namespace MLNetInference.Optimizers.Tests.Passes;

@@ -1,6 +1,6 @@
 using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Optimizers.Passes;
-using MLNetInference.Optimizers.Tests.Graph;
+using MLNetInference.Models;
 
 namespace MLNetInference.Optimizers.Tests.Passes;
 

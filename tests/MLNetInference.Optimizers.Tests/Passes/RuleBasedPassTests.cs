@@ -1,7 +1,7 @@
 using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Core.Graph;
 using MLNetInference.Optimizers.Passes;
-using MLNetInference.Optimizers.Tests.Graph;
+using MLNetInference.Models;
 
 namespace MLNetInference.Optimizers.Tests.Passes;
 

@@ -2,7 +2,7 @@ using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Optimizers.Quantization;
-using MLNetInference.Optimizers.Tests.Graph;
+using MLNetInference.Models;
 
 namespace MLNetInference.Optimizers.Tests.Quantization;
 

@@ -2,7 +2,6 @@ using System.Text.Json;
 using MLNetInference.Models;
 using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
-using MLNetInference.Optimizers.Tests.Graph;
 using MLNetInference.Optimizers.Verification;
 
 namespace MLNetInference.Optimizers.Tests.Verification;

@@ -4,6 +4,7 @@ using Microsoft.ML.Data;
 using MLNetInference.Models;
 using MLNetInference.Core.Runtime;
 using MLNetInference.Pipeline.Scoring;
+using MLNetInference.Tests.Shared;
 using MLNetInference.Pipeline.Serialization;
 
 namespace MLNetInference.Pipeline.Tests.Scoring;

@@ -4,6 +4,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetInference.Models;
 using MLNetInference.Pipeline.Scoring;
+using MLNetInference.Tests.Shared;
 
 namespace MLNetInference.Pipeline.Tests.Scoring;
 

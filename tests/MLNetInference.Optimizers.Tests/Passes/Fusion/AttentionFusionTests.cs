@@ -1,7 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
-using MLNetInference.Optimizers.Tests.Graph;
+using MLNetInference.Models;
 using static MLNetInference.Optimizers.Tests.Passes.Fusion.FusionTestGraphs;
 
 namespace MLNetInference.Optimizers.Tests.Passes.Fusion;

@@ -3,7 +3,6 @@ using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Optimizers.Passes;
 using MLNetInference.Optimizers.Passes.Fusion;
-using MLNetInference.Optimizers.Tests.Graph;
 using MLNetInference.Optimizers.Verification;
 using static MLNetInference.Optimizers.Tests.Passes.Fusion.FusionTestGraphs;
 

@@ -2,7 +2,7 @@ using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Optimizers.Passes;
 using MLNetInference.Optimizers.Passes.Fusion;
-using MLNetInference.Optimizers.Tests.Graph;
+using MLNetInference.Models;
 using MLNetInference.Optimizers.Verification;
 
 namespace MLNetInference.Optimizers.Tests.Passes.Fusion;

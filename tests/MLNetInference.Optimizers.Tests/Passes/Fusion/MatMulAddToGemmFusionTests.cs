@@ -4,7 +4,6 @@ using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Optimizers.Recipes;
 using MLNetInference.Optimizers.Passes;
 using MLNetInference.Optimizers.Passes.Fusion;
-using MLNetInference.Optimizers.Tests.Graph;
 using MLNetInference.Optimizers.Tests.Quantization;
 
 namespace MLNetInference.Optimizers.Tests.Passes.Fusion;

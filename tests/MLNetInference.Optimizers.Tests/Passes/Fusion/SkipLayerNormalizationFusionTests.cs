@@ -1,4 +1,4 @@
-using MLNetInference.Optimizers.Tests.Graph;
+using MLNetInference.Models;
 using static MLNetInference.Optimizers.Tests.Passes.Fusion.FusionTestGraphs;
 
 namespace MLNetInference.Optimizers.Tests.Passes.Fusion;

@@ -1,6 +1,6 @@
 using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Optimizers.Quantization.Int4;
-using MLNetInference.Optimizers.Tests.Graph;
+using MLNetInference.Models;
 
 namespace MLNetInference.Optimizers.Tests.Quantization.Int4;
 

@@ -3,7 +3,7 @@ using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Optimizers.Quantization;
 using MLNetInference.Optimizers.Quantization.Sensitivity;
-using MLNetInference.Optimizers.Tests.Graph;
+using MLNetInference.Models;
 
 namespace MLNetInference.Optimizers.Tests.Quantization.Sensitivity;
 

@@ -3,7 +3,6 @@ using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Optimizers.Quantization.Sensitivity;
 using MLNetInference.Optimizers.Recipes;
-using MLNetInference.Optimizers.Tests.Graph;
 
 namespace MLNetInference.Optimizers.Tests.Quantization.Sensitivity;
 

@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
-using MLNetInference.Optimizers.Tests.Graph;
+using MLNetInference.Models;
 using MLNetInference.Optimizers.Verification;
 
 namespace MLNetInference.Optimizers.Tests.Quantization.Static;

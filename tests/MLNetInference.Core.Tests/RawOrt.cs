@@ -1,6 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 
-namespace MLNetInference.Pipeline.Tests;
+namespace MLNetInference.Core.Tests;
 
 /// <summary>The reference: one raw ONNX Runtime call for one row, with exact shapes.</summary>
 internal static class RawOrt

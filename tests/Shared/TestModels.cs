@@ -1,7 +1,7 @@
 using MLNetInference.Models;
 using MLNetInference.Core.Runtime;
 
-namespace MLNetInference.Pipeline.Tests;
+namespace MLNetInference.Tests.Shared;
 
 /// <summary>Shared model sessions and inputs for the tests; loading MiniLM once per run keeps the suite fast.</summary>
 internal static class TestModels

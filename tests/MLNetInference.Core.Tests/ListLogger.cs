@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace MLNetInference.Pipeline.Tests;
+namespace MLNetInference.Core.Tests;
 
 /// <summary>A logger that keeps what it is told, for asserting on warnings.</summary>
 internal sealed class ListLogger : ILogger

@@ -1,8 +1,9 @@
 using MLNetInference.Core;
 using MLNetInference.Models;
 using MLNetInference.Core.Runtime;
+using MLNetInference.Tests.Shared;
 
-namespace MLNetInference.Pipeline.Tests.Runtime;
+namespace MLNetInference.Core.Tests.Runtime;
 
 [TestClass]
 public sealed class BatchRunnerTests

@@ -1,8 +1,9 @@
 using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Core.Graph;
+using MLNetInference.Models;
 
-namespace MLNetInference.Optimizers.Tests.Graph;
+namespace MLNetInference.Core.Tests.Graph;
 
 [TestClass]
 public sealed class OnnxGraphTests

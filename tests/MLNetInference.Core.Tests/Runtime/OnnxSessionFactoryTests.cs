@@ -2,8 +2,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using MLNetInference.Models;
 using MLNetInference.Core.Runtime;
+using MLNetInference.Tests.Shared;
 
-namespace MLNetInference.Pipeline.Tests.Runtime;
+namespace MLNetInference.Core.Tests.Runtime;
 
 [TestClass]
 public sealed class OnnxSessionFactoryTests

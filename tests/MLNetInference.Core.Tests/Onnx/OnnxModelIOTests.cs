@@ -1,9 +1,8 @@
 using MLNetInference.Models;
 using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
-using MLNetInference.Optimizers.Tests.Graph;
 
-namespace MLNetInference.Optimizers.Tests.OnnxIO;
+namespace MLNetInference.Core.Tests.Onnx;
 
 [TestClass]
 public sealed class OnnxModelIOTests

@@ -3,7 +3,7 @@ using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Core.Graph;
 
-namespace MLNetInference.Optimizers.Tests.Graph;
+namespace MLNetInference.Core.Tests.Graph;
 
 [TestClass]
 public sealed class ModelChecksTests
