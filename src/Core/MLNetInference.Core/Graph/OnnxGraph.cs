@@ -222,6 +222,13 @@ public sealed class OnnxGraph
         return false;
     }
 
+    /// <summary>Gets an initializer that a caller cannot override through a graph input, as its proto.</summary>
+    /// <param name="name">The initializer's name.</param>
+    /// <returns>The initializer, or <see langword="null"/> when there is none of that name or a graph input of that name may override it.</returns>
+    /// <remarks>Unlike <see cref="TryGetConstant"/>, the output of a <c>Constant</c> node does not count.</remarks>
+    public TensorProto? GetConstantInitializer(string name) =>
+        !string.IsNullOrEmpty(name) && !_graphInputs.Contains(name) && _initializers.TryGetValue(name, out var tensor) ? tensor : null;
+
     /// <summary>
     /// Gets a value that is constant: an initializer that a caller cannot override through a graph input, or the output
     /// of a <c>Constant</c> node with a <c>value</c> tensor.
@@ -335,20 +342,75 @@ public sealed class OnnxGraph
         }
 
         _nodes.RemoveAt(IndexOfNode(node));
+        Unindex(node);
+        return true;
+    }
+
+    /// <summary>
+    /// Replaces a node by another at the same position in <see cref="Nodes"/>. The replacement may define the outputs the
+    /// node defined; readers of those values then read the replacement's.
+    /// </summary>
+    /// <param name="node">A node of this graph.</param>
+    /// <param name="replacement">A node not yet in the graph.</param>
+    /// <exception cref="InvalidOperationException"><paramref name="node"/> is not in the graph, <paramref name="replacement"/> already is, or
+    /// an output of the replacement is defined elsewhere in the graph (the graph is then left as it was).</exception>
+    public void ReplaceNode(NodeProto node, NodeProto replacement)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(replacement);
+        if (!_nodeSet.Contains(node))
+        {
+            throw new InvalidOperationException($"Cannot replace node {Describe(node)}: it is not in the graph.");
+        }
+
+        var position = IndexOfNode(node);
+        RemoveNode(node);
+        try
+        {
+            AddNode(replacement);
+        }
+        catch (InvalidOperationException)
+        {
+            AddNode(node);
+            _nodes.RemoveAt(_nodes.Count - 1);
+            _nodes.Insert(position, node);
+            throw;
+        }
+
+        _nodes.RemoveAt(_nodes.Count - 1);
+        _nodes.Insert(position, replacement);
+    }
+
+    /// <summary>
+    /// Edits a node in place (its op type, inputs, outputs or attributes) and indexes it again, so that the producer and
+    /// consumer maps stay right.
+    /// </summary>
+    /// <param name="node">A node of this graph.</param>
+    /// <param name="edit">The change.</param>
+    /// <exception cref="InvalidOperationException"><paramref name="node"/> is not in the graph, or after the edit one of its outputs is
+    /// also defined elsewhere in the graph.</exception>
+    public void UpdateNode(NodeProto node, Action<NodeProto> edit)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(edit);
+        if (!_nodeSet.Contains(node))
+        {
+            throw new InvalidOperationException($"Cannot edit node {Describe(node)}: it is not in the graph.");
+        }
+
+        Unindex(node);
+        edit(node);
         foreach (var output in node.Output)
         {
-            if (output.Length > 0 && _producers.TryGetValue(output, out var producer) && ReferenceEquals(producer, node))
+            if (output.Length > 0
+                && ((_producers.TryGetValue(output, out var other) && !ReferenceEquals(other, node)) || _initializers.ContainsKey(output) || _graphInputs.Contains(output)))
             {
-                _producers.Remove(output);
+                throw new InvalidOperationException(
+                    $"After editing node {Describe(node)}, its output '{output}' is also defined elsewhere in the graph.");
             }
         }
 
-        foreach (var used in Uses(node))
-        {
-            RemoveConsumer(used, node);
-        }
-
-        return true;
+        Index(node);
     }
 
     /// <summary>Tells whether a node is in the graph.</summary>
@@ -520,6 +582,27 @@ public sealed class OnnxGraph
         return true;
     }
 
+    /// <summary>
+    /// Removes those of the named initializers that nothing reads any more: no node, no subgraph and no graph output.
+    /// An initializer that is also a graph input stays, since a caller may feed it.
+    /// </summary>
+    /// <param name="names">The candidates, typically the weights a pass replaced; names that are not initializers are ignored.</param>
+    /// <returns>How many initializers were removed.</returns>
+    public int RemoveUnusedInitializers(IEnumerable<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var removed = 0;
+        foreach (var name in names.Distinct(StringComparer.Ordinal).ToList())
+        {
+            if (_initializers.ContainsKey(name) && !_graphInputs.Contains(name) && !IsUsed(name) && RemoveInitializer(name))
+            {
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
     /// <summary>Returns a name no value, node or initializer of the graph uses yet, and reserves it.</summary>
     /// <param name="prefix">The preferred name; a numeric suffix is added when it is taken.</param>
     /// <returns>The unique name.</returns>
@@ -659,7 +742,7 @@ public sealed class OnnxGraph
         return used;
     }
 
-    private static string NormalizeDomain(string domain) => domain == "ai.onnx" ? string.Empty : domain;
+    private static string NormalizeDomain(string domain) => OpsetInfo.NormalizeDomain(domain);
 
     private string DescribeCycle(int[] indegree, List<int>[] predecessors)
     {
@@ -723,6 +806,22 @@ public sealed class OnnxGraph
         foreach (var used in Uses(node))
         {
             AddConsumer(used, node);
+        }
+    }
+
+    private void Unindex(NodeProto node)
+    {
+        foreach (var output in node.Output)
+        {
+            if (output.Length > 0 && _producers.TryGetValue(output, out var producer) && ReferenceEquals(producer, node))
+            {
+                _producers.Remove(output);
+            }
+        }
+
+        foreach (var used in Uses(node))
+        {
+            RemoveConsumer(used, node);
         }
     }
 
