@@ -5,29 +5,97 @@ using MLNetInference.Core.Graph;
 namespace MLNetInference.Optimizers.Passes;
 
 /// <summary>
-/// A local rewrite: it targets op types, checks a node cheaply with <see cref="Match"/>, and only then rewrites it.
-/// A <see cref="RuleBasedPass"/> dispatches its rules by op type in one walk over the graph.
+/// A local rewrite: it names the ops it targets, matches and emits (op type, domain and opset versions, as
+/// <see cref="OpSpec"/>s), checks a node cheaply and only then rewrites it. A <see cref="RuleBasedPass"/> dispatches its
+/// rules by op type in one walk over the graph.
 /// </summary>
+/// <remarks>
+/// Write a rule by deriving from <see cref="RewriteRule{TMatch}"/>: its match returns a match object that its rewrite
+/// receives, so that no rule matches twice. Before a rule's match runs, the pass checks with
+/// <see cref="OpsetInfo"/> that the node is one of the <see cref="Targets"/> at a version they cover, and that the model's
+/// opsets cover every op in <see cref="Matches"/>; after a rewrite it imports the opsets <see cref="Emits"/> needs.
+/// </remarks>
 public abstract class RewriteRule
 {
+    /// <summary>Initializes a new instance of the <see cref="RewriteRule"/> class; only <see cref="RewriteRule{TMatch}"/> derives from it.</summary>
+    private protected RewriteRule()
+    {
+    }
+
     /// <summary>Gets the rule's name, used in reports.</summary>
     public abstract string Name { get; }
 
-    /// <summary>Gets the op types whose nodes the rule looks at.</summary>
-    public abstract IReadOnlyList<string> TargetOpTypes { get; }
+    /// <summary>Gets the ops whose nodes the rule looks at: the pass offers it a node only when <see cref="OpsetInfo.IsSupported(OnnxGraph, NodeProto, OpSpec)"/> holds for one of them.</summary>
+    public abstract IReadOnlyList<OpSpec> Targets { get; }
 
-    /// <summary>Gets the domain of the target op types; <c>""</c> (the default) for the ONNX domain.</summary>
-    public virtual string Domain => string.Empty;
+    /// <summary>
+    /// Gets the other ops the rule's pattern reads around its target node (not the <see cref="Targets"/>); the rule
+    /// applies only to a model whose opsets cover each of them.
+    /// </summary>
+    public abstract IReadOnlyList<OpSpec> Matches { get; }
 
-    /// <summary>Checks cheaply whether the rule applies at a node. It must not change the graph.</summary>
+    /// <summary>Gets the ops the rule's rewrite may add; after a rewrite their opsets are imported (or raised) as each needs.</summary>
+    public abstract IReadOnlyList<OpSpec> Emits { get; }
+
+    /// <summary>Tells whether the model's opsets cover one of the <see cref="Targets"/> and every op in <see cref="Matches"/>.</summary>
     /// <param name="graph">The graph.</param>
-    /// <param name="node">A node of one of the <see cref="TargetOpTypes"/>.</param>
-    /// <returns><see langword="true"/> when <see cref="Rewrite"/> should run.</returns>
-    public abstract bool Match(OnnxGraph graph, NodeProto node);
+    /// <returns><see langword="true"/> when the rule may apply to the graph.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="graph"/> is <see langword="null"/>.</exception>
+    public bool AppliesTo(OnnxGraph graph)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        foreach (var spec in Matches)
+        {
+            if (!OpsetInfo.IsSupported(graph, spec))
+            {
+                return false;
+            }
+        }
 
-    /// <summary>Rewrites the graph at a node that <see cref="Match"/> accepted.</summary>
+        foreach (var spec in Targets)
+        {
+            if (OpsetInfo.IsSupported(graph, spec))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Tells whether a node is one of the <see cref="Targets"/>, at a version they cover.</summary>
+    /// <param name="graph">The graph.</param>
+    /// <param name="node">The node.</param>
+    /// <returns><see langword="true"/> when the rule should look at the node.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public bool IsTarget(OnnxGraph graph, NodeProto node)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(node);
+        foreach (var spec in Targets)
+        {
+            if (OpsetInfo.IsSupported(graph, node, spec))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Matches the rule at a target node and, when it matches, rewrites the graph with that match.</summary>
     /// <param name="graph">The graph, edited through its methods.</param>
-    /// <param name="node">The matched node.</param>
-    /// <returns><see langword="true"/> when the graph changed.</returns>
-    public abstract bool Rewrite(OnnxGraph graph, NodeProto node);
+    /// <param name="node">A node that <see cref="IsTarget"/> accepted.</param>
+    /// <returns><see langword="true"/> when the rule matched and rewrote the graph.</returns>
+    internal abstract bool TryApply(OnnxGraph graph, NodeProto node);
+
+    /// <summary>Imports, or raises, the opsets the <see cref="Emits"/> ops need.</summary>
+    /// <param name="graph">The graph.</param>
+    private protected void EnsureEmittedOpsets(OnnxGraph graph)
+    {
+        foreach (var spec in Emits)
+        {
+            graph.EnsureOpset(spec.Domain, spec.SinceOpset);
+        }
+    }
 }

@@ -8,8 +8,9 @@ namespace MLNetInference.Optimizers.Passes;
 /// to the rules that target its op type.
 /// </summary>
 /// <remarks>
-/// At each node the rules run in the order given; the first whose <see cref="RewriteRule.Match"/> accepts the node
-/// rewrites it, and the walk moves on. Nodes a rewrite adds are not visited in the same walk; a
+/// A rule takes part only when the model's opsets cover the ops it matches (<see cref="RewriteRule.AppliesTo"/>). At each
+/// node the rules that target it run in the order given; the first whose match accepts the node rewrites it with that
+/// match, and the walk moves on. Nodes a rewrite adds are not visited in the same walk; a
 /// <see cref="PassManager"/> runs the pass again until nothing changes.
 /// </remarks>
 public sealed class RuleBasedPass : ModelPass
@@ -53,20 +54,33 @@ public sealed class RuleBasedPass : ModelPass
         var byOpType = new Dictionary<string, List<RewriteRule>>(StringComparer.Ordinal);
         foreach (var rule in rules)
         {
-            foreach (var opType in rule.TargetOpTypes)
+            if (!rule.AppliesTo(graph))
             {
-                var key = Key(rule.Domain, opType);
+                continue;
+            }
+
+            foreach (var target in rule.Targets)
+            {
+                var key = Key(target.Domain, target.OpType);
                 if (!byOpType.TryGetValue(key, out var list))
                 {
                     list = [];
                     byOpType[key] = list;
                 }
 
-                list.Add(rule);
+                if (!list.Contains(rule))
+                {
+                    list.Add(rule);
+                }
             }
         }
 
         var changed = false;
+        if (byOpType.Count == 0)
+        {
+            return false;
+        }
+
         foreach (var node in graph.TopologicalOrder())
         {
             if (!byOpType.TryGetValue(Key(node.Domain, node.OpType), out var candidates))
@@ -81,7 +95,7 @@ public sealed class RuleBasedPass : ModelPass
                     break;
                 }
 
-                if (rule.Match(graph, node) && rule.Rewrite(graph, node))
+                if (rule.IsTarget(graph, node) && rule.TryApply(graph, node))
                 {
                     changed = true;
                     if (applications is not null)
@@ -110,5 +124,5 @@ public sealed class RuleBasedPass : ModelPass
         return changed;
     }
 
-    private static string Key(string domain, string opType) => (domain == "ai.onnx" ? string.Empty : domain) + ":" + opType;
+    private static string Key(string domain, string opType) => OpsetInfo.NormalizeDomain(domain) + ":" + opType;
 }

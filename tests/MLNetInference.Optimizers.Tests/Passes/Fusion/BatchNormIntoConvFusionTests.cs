@@ -112,12 +112,12 @@ public sealed class BatchNormIntoConvFusionTests
         bn.Output.Add("running_mean");
         var rule = new BatchNormIntoConvFusion();
         var graph = new MLNetInference.Core.Graph.OnnxGraph(model);
-        Assert.IsTrue(rule.Match(graph, graph.Nodes.Single(n => n.OpType == "BatchNormalization")), "with only the first output used the rule applies");
+        Assert.IsNotNull(rule.TryMatch(graph, graph.Nodes.Single(n => n.OpType == "BatchNormalization")), "with only the first output used the rule applies");
 
         model = builder.Output("running_mean", OutChannels).Build();
         graph = new MLNetInference.Core.Graph.OnnxGraph(model);
 
-        Assert.IsFalse(rule.Match(graph, graph.Nodes.Single(n => n.OpType == "BatchNormalization")));
+        Assert.IsNull(rule.TryMatch(graph, graph.Nodes.Single(n => n.OpType == "BatchNormalization")));
     }
 
     [TestMethod]

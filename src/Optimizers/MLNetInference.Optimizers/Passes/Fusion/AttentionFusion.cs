@@ -1,6 +1,7 @@
 using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Core.Graph;
+using static MLNetInference.Core.Graph.OpsetInfo;
 using static MLNetInference.Optimizers.Passes.Fusion.FusionGraphHelpers;
 
 namespace MLNetInference.Optimizers.Passes.Fusion;
@@ -17,34 +18,37 @@ namespace MLNetInference.Optimizers.Passes.Fusion;
 /// initializer and the biases into one <c>[3·hidden]</c>; the mask goes in as <c>mask_index</c>, cast once to int32.
 /// Every value inside the pattern must be read only by the pattern or by shape computations that die with it.
 /// </remarks>
-public sealed class AttentionFusion : RewriteRule
+public sealed class AttentionFusion : RewriteRule<AttentionFusion.Match>
 {
     /// <inheritdoc />
     public override string Name => "attention-fusion";
 
     /// <inheritdoc />
-    public override IReadOnlyList<string> TargetOpTypes { get; } = ["Softmax"];
+    public override IReadOnlyList<OpSpec> Targets { get; } = [OpSpec.Onnx("Softmax")];
 
     /// <inheritdoc />
-    public override bool Match(OnnxGraph graph, NodeProto node) => TryMatch(graph, node) is not null;
+    public override IReadOnlyList<OpSpec> Matches { get; } =
+    [
+        OpSpec.Onnx("MatMul"), OpSpec.Onnx("Add", 7), OpSpec.Onnx("Div", 7), OpSpec.Onnx("Mul", 7),
+        OpSpec.Onnx("Sub", 7), OpSpec.Onnx("Reshape", 5), OpSpec.Onnx("Transpose"), OpSpec.Onnx("Cast", 6), OpSpec.Onnx("Unsqueeze"),
+        OpSpec.Onnx("Concat", 4), OpSpec.Onnx("Shape"), OpSpec.Onnx("Gather"), OpSpec.Onnx("Squeeze"), OpSpec.Onnx("Slice"),
+    ];
 
     /// <inheritdoc />
-    public override bool Rewrite(OnnxGraph graph, NodeProto node)
+    public override IReadOnlyList<OpSpec> Emits { get; } = [OpSpec.Microsoft("Attention"), OpSpec.Onnx("Cast", 6)];
+
+    /// <inheritdoc />
+    public override void Rewrite(OnnxGraph graph, Match match)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        var match = TryMatch(graph, node);
-        if (match is null)
-        {
-            return false;
-        }
-
-        var m = match.Value;
-        graph.TryGetConstant(m.Q.Weight, out var wq);
-        graph.TryGetConstant(m.K.Weight, out var wk);
-        graph.TryGetConstant(m.V.Weight, out var wv);
-        graph.TryGetConstant(m.Q.Bias, out var bq);
-        graph.TryGetConstant(m.K.Bias, out var bk);
-        graph.TryGetConstant(m.V.Bias, out var bv);
+        ArgumentNullException.ThrowIfNull(match);
+        var m = match;
+        graph.TryGetConstant(m.QWeight, out var wq);
+        graph.TryGetConstant(m.KWeight, out var wk);
+        graph.TryGetConstant(m.VWeight, out var wv);
+        graph.TryGetConstant(m.QBias, out var bq);
+        graph.TryGetConstant(m.KBias, out var bk);
+        graph.TryGetConstant(m.VBias, out var bv);
         wq.TryReadFloat(out var q);
         wk.TryReadFloat(out var k);
         wv.TryReadFloat(out var v);
@@ -71,7 +75,6 @@ public sealed class AttentionFusion : RewriteRule
         var output = m.Output.Output[0];
         ReplaceNodes(graph, m.Nodes, () =>
         {
-            graph.EnsureOpset(MicrosoftDomain, 1);
             graph.AddNode(
                 "Attention",
                 [m.Input, weightName, biasName, maskIndex],
@@ -84,7 +87,6 @@ public sealed class AttentionFusion : RewriteRule
                     FloatAttribute("mask_filter_value", m.MaskFilter),
                 ]);
         });
-        return true;
     }
 
     private static string EnsureInt32Mask(OnnxGraph graph, string mask)
@@ -102,11 +104,16 @@ public sealed class AttentionFusion : RewriteRule
         return name;
     }
 
-    private static Found? TryMatch(OnnxGraph graph, NodeProto softmax)
+    /// <inheritdoc />
+    public override Match? TryMatch(OnnxGraph graph, NodeProto node)
     {
+        var softmax = node;
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(softmax);
-        if (!IsOnnxDomain(softmax) || GetInt(softmax, "axis", -1) is not (-1 or 3))
+        // Before opset 13 Softmax flattens its input to 2-D at axis, which defaults to 1 there (-1 from 13 on); the last
+        // axis of a 4-D input is axis -1 or 3 either way.
+        var defaultAxis = graph.GetOpsetVersion(OnnxDomain) >= 13 ? -1 : 1;
+        if (!IsOnnxDomain(softmax) || GetInt(softmax, "axis", defaultAxis) is not (-1 or 3))
         {
             return null;
         }
@@ -194,7 +201,7 @@ public sealed class AttentionFusion : RewriteRule
             return null;
         }
 
-        return new Found(q.Value.Input, q.Value, k.Value, v.Value, maskSource, maskFilter, scale, (int)heads, (int)hidden, reshape, [.. nodes]);
+        return new Match(q.Value.Input, q.Value.Weight, q.Value.Bias, k.Value.Weight, k.Value.Bias, v.Value.Weight, v.Value.Bias, maskSource, maskFilter, scale, (int)heads, (int)hidden, reshape, [.. nodes]);
     }
 
     private static bool SameWeightShape(OnnxGraph graph, Head head, long hidden) =>
@@ -424,16 +431,34 @@ public sealed class AttentionFusion : RewriteRule
 
     private readonly record struct Head(string Input, string Weight, string Bias, long Heads, long HeadSize);
 
-    private readonly record struct Found(
+    /// <summary>A BERT-style self-attention found at its <c>Softmax</c>.</summary>
+    /// <param name="Input">The hidden states the Q, K and V projections share.</param>
+    /// <param name="QWeight">The Q projection's weight.</param>
+    /// <param name="QBias">The Q projection's bias.</param>
+    /// <param name="KWeight">The K projection's weight.</param>
+    /// <param name="KBias">The K projection's bias.</param>
+    /// <param name="VWeight">The V projection's weight.</param>
+    /// <param name="VBias">The V projection's bias.</param>
+    /// <param name="MaskSource">The 2-D 0/1 padding mask the additive mask is built from.</param>
+    /// <param name="MaskFilter">The value masked positions get (<c>mask_filter_value</c>).</param>
+    /// <param name="Scale">The factor applied to <c>Q·Kᵀ</c>.</param>
+    /// <param name="Heads">The number of heads.</param>
+    /// <param name="Hidden">The hidden size (heads × head size).</param>
+    /// <param name="Output">The final <c>Reshape</c>, whose output the fused node takes over.</param>
+    /// <param name="Nodes">Every node of the pattern.</param>
+    public sealed record Match(
         string Input,
-        Head Q,
-        Head K,
-        Head V,
+        string QWeight,
+        string QBias,
+        string KWeight,
+        string KBias,
+        string VWeight,
+        string VBias,
         string MaskSource,
         float MaskFilter,
         float Scale,
         int Heads,
         int Hidden,
         NodeProto Output,
-        List<NodeProto> Nodes);
+        IReadOnlyList<NodeProto> Nodes);
 }

@@ -1,6 +1,7 @@
 using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Core.Graph;
+using static MLNetInference.Core.Graph.OpsetInfo;
 using static MLNetInference.Optimizers.Passes.Fusion.FusionGraphHelpers;
 
 namespace MLNetInference.Optimizers.Passes.Fusion;
@@ -17,7 +18,7 @@ namespace MLNetInference.Optimizers.Passes.Fusion;
 /// and it must not run in training mode. The rule writes new initializers, so weights shared with other nodes stay as
 /// they are, and drops the old ones once nothing reads them.
 /// </remarks>
-public sealed class BatchNormIntoConvFusion : RewriteRule
+public sealed class BatchNormIntoConvFusion : RewriteRule<BatchNormIntoConvFusion.Match>
 {
     private const float DefaultEpsilon = 1e-5f;
 
@@ -25,22 +26,21 @@ public sealed class BatchNormIntoConvFusion : RewriteRule
     public override string Name => "batchnorm-into-conv-fusion";
 
     /// <inheritdoc />
-    public override IReadOnlyList<string> TargetOpTypes { get; } = ["BatchNormalization"];
+    public override IReadOnlyList<OpSpec> Targets { get; } = [OpSpec.Onnx("BatchNormalization")];
 
     /// <inheritdoc />
-    public override bool Match(OnnxGraph graph, NodeProto node) => TryMatch(graph, node) is not null;
+    public override IReadOnlyList<OpSpec> Matches { get; } = [OpSpec.Onnx("Conv")];
 
     /// <inheritdoc />
-    public override bool Rewrite(OnnxGraph graph, NodeProto node)
+    public override IReadOnlyList<OpSpec> Emits { get; } = [OpSpec.Onnx("Conv")];
+
+    /// <inheritdoc />
+    public override void Rewrite(OnnxGraph graph, Match match)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        var match = TryMatch(graph, node);
-        if (match is null)
-        {
-            return false;
-        }
-
-        var m = match.Value;
+        ArgumentNullException.ThrowIfNull(match);
+        var m = match;
+        var node = m.BatchNorm;
         var channels = m.Weight.Dims[0];
         var perChannel = m.WeightValues.Length / channels;
         var weights = new float[m.WeightValues.Length];
@@ -78,11 +78,12 @@ public sealed class BatchNormIntoConvFusion : RewriteRule
             fused.Attribute.AddRange(conv.Attribute.Select(a => a.Clone()));
             graph.AddNode(fused);
         });
-        return true;
     }
 
-    private static Found? TryMatch(OnnxGraph graph, NodeProto bn)
+    /// <inheritdoc />
+    public override Match? TryMatch(OnnxGraph graph, NodeProto node)
     {
+        var bn = node;
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(bn);
         if (bn.OpType != "BatchNormalization" || !IsOnnxDomain(bn) || bn.Input.Count != 5 || bn.Output.Count == 0
@@ -153,7 +154,7 @@ public sealed class BatchNormIntoConvFusion : RewriteRule
             return null;
         }
 
-        return new Found(conv, weight, weightValues, convBias, scale, offset, mean, variance, epsilon);
+        return new Match(bn, conv, weight, weightValues, convBias, scale, offset, mean, variance, epsilon);
     }
 
     private static bool TryReadFloats(OnnxGraph graph, string value, out GraphTensor tensor, out float[] values)
@@ -175,7 +176,19 @@ public sealed class BatchNormIntoConvFusion : RewriteRule
         return true;
     }
 
-    private readonly record struct Found(
+    /// <summary>A <c>BatchNormalization</c> right after a <c>Conv</c>, with the constants the fold needs.</summary>
+    /// <param name="BatchNorm">The <c>BatchNormalization</c>.</param>
+    /// <param name="Conv">The <c>Conv</c> it follows.</param>
+    /// <param name="Weight">The convolution's weight.</param>
+    /// <param name="WeightValues">The weight's values.</param>
+    /// <param name="ConvBias">The convolution's bias values, or <see langword="null"/> when it has none.</param>
+    /// <param name="Scale">The normalization's scale.</param>
+    /// <param name="Offset">The normalization's bias.</param>
+    /// <param name="Mean">The normalization's mean.</param>
+    /// <param name="Variance">The normalization's variance.</param>
+    /// <param name="Epsilon">The normalization's epsilon.</param>
+    public sealed record Match(
+        NodeProto BatchNorm,
         NodeProto Conv,
         GraphTensor Weight,
         float[] WeightValues,

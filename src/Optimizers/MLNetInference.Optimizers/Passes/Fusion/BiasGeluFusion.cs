@@ -1,5 +1,6 @@
 using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Core.Graph;
+using static MLNetInference.Core.Graph.OpsetInfo;
 using static MLNetInference.Optimizers.Passes.Fusion.FusionGraphHelpers;
 
 namespace MLNetInference.Optimizers.Passes.Fusion;
@@ -8,45 +9,37 @@ namespace MLNetInference.Optimizers.Passes.Fusion;
 /// Fuses <c>Add(x, bias)</c> followed by <c>com.microsoft</c> <c>Gelu</c> into one <c>com.microsoft</c> <c>BiasGelu</c>,
 /// when the bias is a constant one-dimensional float tensor and the sum is read only by the Gelu.
 /// </summary>
-public sealed class BiasGeluFusion : RewriteRule
+public sealed class BiasGeluFusion : RewriteRule<BiasGeluFusion.Match>
 {
     /// <inheritdoc />
     public override string Name => "bias-gelu-fusion";
 
     /// <inheritdoc />
-    public override string Domain => MicrosoftDomain;
+    public override IReadOnlyList<OpSpec> Targets { get; } = [OpSpec.Microsoft("Gelu")];
 
     /// <inheritdoc />
-    public override IReadOnlyList<string> TargetOpTypes { get; } = ["Gelu"];
+    public override IReadOnlyList<OpSpec> Matches { get; } = [OpSpec.Onnx("Add", 7)];
 
     /// <inheritdoc />
-    public override bool Match(OnnxGraph graph, NodeProto node) => TryMatch(graph, node) is not null;
+    public override IReadOnlyList<OpSpec> Emits { get; } = [OpSpec.Microsoft("BiasGelu")];
 
     /// <inheritdoc />
-    public override bool Rewrite(OnnxGraph graph, NodeProto node)
+    public override void Rewrite(OnnxGraph graph, Match match)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        var match = TryMatch(graph, node);
-        if (match is null)
-        {
-            return false;
-        }
-
-        var (add, x, bias) = match.Value;
-        var output = node.Output[0];
-        ReplaceNodes(graph, new[] { node, add }, () =>
-        {
-            graph.EnsureOpset(MicrosoftDomain, 1);
-            graph.AddNode("BiasGelu", [x, bias], [output], graph.GenerateUniqueName("BiasGelu"), MicrosoftDomain);
-        });
-        return true;
+        ArgumentNullException.ThrowIfNull(match);
+        var output = match.Gelu.Output[0];
+        ReplaceNodes(graph, [match.Gelu, match.Add], () =>
+            graph.AddNode("BiasGelu", [match.X, match.Bias], [output], graph.GenerateUniqueName("BiasGelu"), MicrosoftDomain));
     }
 
-    private static (NodeProto Add, string X, string Bias)? TryMatch(OnnxGraph graph, NodeProto gelu)
+    /// <inheritdoc />
+    public override Match? TryMatch(OnnxGraph graph, NodeProto node)
     {
+        var gelu = node;
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(gelu);
-        if (gelu.Domain != MicrosoftDomain || gelu.Input.Count != 1 || gelu.Output.Count != 1)
+        if (!IsInDomain(gelu, MicrosoftDomain) || gelu.Input.Count != 1 || gelu.Output.Count != 1)
         {
             return null;
         }
@@ -63,10 +56,17 @@ public sealed class BiasGeluFusion : RewriteRule
             var x = add.Input[1 - i];
             if (IsFloatVector(graph, bias) && VectorLength(graph, bias) > 1 && !graph.TryGetConstant(x, out _))
             {
-                return (add, x, bias);
+                return new Match(gelu, add, x, bias);
             }
         }
 
         return null;
     }
+
+    /// <summary>A bias <c>Add</c> feeding a <c>Gelu</c>.</summary>
+    /// <param name="Gelu">The <c>Gelu</c>.</param>
+    /// <param name="Add">The <c>Add</c> of the bias.</param>
+    /// <param name="X">The value the bias is added to.</param>
+    /// <param name="Bias">The constant bias.</param>
+    public sealed record Match(NodeProto Gelu, NodeProto Add, string X, string Bias);
 }

@@ -1,17 +1,12 @@
 using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Core.Graph;
+using static MLNetInference.Core.Graph.OpsetInfo;
 
 namespace MLNetInference.Optimizers.Passes.Fusion;
 
 /// <summary>Small pattern-matching helpers shared by the fusion rules.</summary>
 internal static class FusionGraphHelpers
 {
-    /// <summary>The ONNX Runtime contrib-op domain.</summary>
-    public const string MicrosoftDomain = "com.microsoft";
-
-    /// <summary>Tells whether a node is in the default ONNX domain.</summary>
-    public static bool IsOnnxDomain(NodeProto node) => node.Domain.Length == 0 || node.Domain == "ai.onnx";
-
     /// <summary>Gets a value's only reader, when exactly one node reads it and it is not a graph output.</summary>
     public static NodeProto? SingleConsumer(OnnxGraph graph, string value, string? opType = null)
     {

@@ -1,5 +1,6 @@
 using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Core.Graph;
+using static MLNetInference.Core.Graph.OpsetInfo;
 using static MLNetInference.Optimizers.Passes.Fusion.FusionGraphHelpers;
 
 namespace MLNetInference.Optimizers.Passes.Fusion;
@@ -12,7 +13,7 @@ namespace MLNetInference.Optimizers.Passes.Fusion;
 /// <c>Add(1)</c>, and the two multiplications by <c>x</c> and by 0.5 may come in any order:
 /// <c>(x · (1 + e)) · 0.5</c>, <c>(x · 0.5) · (1 + e)</c> or <c>x · ((1 + e) · 0.5)</c>.
 /// </remarks>
-public sealed class GeluFusion : RewriteRule
+public sealed class GeluFusion : RewriteRule<GeluFusion.Match>
 {
     private const float Sqrt2 = 1.41421356f;
 
@@ -20,33 +21,27 @@ public sealed class GeluFusion : RewriteRule
     public override string Name => "gelu-fusion";
 
     /// <inheritdoc />
-    public override IReadOnlyList<string> TargetOpTypes { get; } = ["Erf"];
+    public override IReadOnlyList<OpSpec> Targets { get; } = [OpSpec.Onnx("Erf", 9)];
 
     /// <inheritdoc />
-    public override bool Match(OnnxGraph graph, NodeProto node) => TryMatch(graph, node) is not null;
+    public override IReadOnlyList<OpSpec> Matches { get; } = [OpSpec.Onnx("Div", 7), OpSpec.Onnx("Mul", 7), OpSpec.Onnx("Add", 7)];
 
     /// <inheritdoc />
-    public override bool Rewrite(OnnxGraph graph, NodeProto node)
+    public override IReadOnlyList<OpSpec> Emits { get; } = [OpSpec.Microsoft("Gelu")];
+
+    /// <inheritdoc />
+    public override void Rewrite(OnnxGraph graph, Match match)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        var match = TryMatch(graph, node);
-        if (match is null)
-        {
-            return false;
-        }
-
-        var (x, last, nodes) = match.Value;
-        var output = last.Output[0];
-        ReplaceNodes(graph, nodes, () =>
-        {
-            graph.EnsureOpset(MicrosoftDomain, 1);
-            graph.AddNode("Gelu", [x], [output], graph.GenerateUniqueName("Gelu"), MicrosoftDomain);
-        });
-        return true;
+        ArgumentNullException.ThrowIfNull(match);
+        var output = match.Last.Output[0];
+        ReplaceNodes(graph, match.Nodes, () => graph.AddNode("Gelu", [match.X], [output], graph.GenerateUniqueName("Gelu"), MicrosoftDomain));
     }
 
-    private static (string X, NodeProto Last, List<NodeProto> Nodes)? TryMatch(OnnxGraph graph, NodeProto erf)
+    /// <inheritdoc />
+    public override Match? TryMatch(OnnxGraph graph, NodeProto node)
     {
+        var erf = node;
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(erf);
         if (!IsOnnxDomain(erf) || erf.Input.Count != 1)
@@ -99,7 +94,7 @@ public sealed class GeluFusion : RewriteRule
             }
 
             nodes.Add(half);
-            return (x, half, nodes);
+            return new Match(x, half, nodes);
         }
 
         if (IsScalar(graph, other, 0.5f, 1e-6f))
@@ -112,7 +107,7 @@ public sealed class GeluFusion : RewriteRule
             }
 
             nodes.Add(byX);
-            return (x, byX, nodes);
+            return new Match(x, byX, nodes);
         }
 
         // (x * 0.5) * (1 + e)
@@ -121,9 +116,15 @@ public sealed class GeluFusion : RewriteRule
             && OtherInput(halfX, x) is { } h && IsScalar(graph, h, 0.5f, 1e-6f))
         {
             nodes.Add(halfX);
-            return (x, mul1, nodes);
+            return new Match(x, mul1, nodes);
         }
 
         return null;
     }
+
+    /// <summary>A GELU pattern found at an <c>Erf</c>.</summary>
+    /// <param name="X">The value GELU is applied to.</param>
+    /// <param name="Last">The pattern's last node, whose output the fused <c>Gelu</c> takes over.</param>
+    /// <param name="Nodes">Every node of the pattern.</param>
+    public sealed record Match(string X, NodeProto Last, IReadOnlyList<NodeProto> Nodes);
 }

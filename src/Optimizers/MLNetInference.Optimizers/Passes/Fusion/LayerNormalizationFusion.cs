@@ -1,5 +1,6 @@
 using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Core.Graph;
+using static MLNetInference.Core.Graph.OpsetInfo;
 using static MLNetInference.Optimizers.Passes.Fusion.FusionGraphHelpers;
 
 namespace MLNetInference.Optimizers.Passes.Fusion;
@@ -14,32 +15,30 @@ namespace MLNetInference.Optimizers.Passes.Fusion;
 /// and beta must be constant one-dimensional float tensors, and both means must reduce only axis -1 with
 /// <c>keepdims</c> set.
 /// </remarks>
-public sealed class LayerNormalizationFusion : RewriteRule
+public sealed class LayerNormalizationFusion : RewriteRule<LayerNormalizationFusion.Match>
 {
     /// <inheritdoc />
     public override string Name => "layer-normalization-fusion";
 
     /// <inheritdoc />
-    public override IReadOnlyList<string> TargetOpTypes { get; } = ["ReduceMean"];
+    public override IReadOnlyList<OpSpec> Targets { get; } = [OpSpec.Onnx("ReduceMean")];
 
     /// <inheritdoc />
-    public override bool Match(OnnxGraph graph, NodeProto node) => TryMatch(graph, node) is not null;
+    public override IReadOnlyList<OpSpec> Matches { get; } =
+        [OpSpec.Onnx("Sub", 7), OpSpec.Onnx("Pow", 7), OpSpec.Onnx("Add", 7), OpSpec.Onnx("Sqrt", 6), OpSpec.Onnx("Div", 7), OpSpec.Onnx("Mul", 7)];
 
     /// <inheritdoc />
-    public override bool Rewrite(OnnxGraph graph, NodeProto node)
+    public override IReadOnlyList<OpSpec> Emits { get; } = [OpSpec.Onnx("LayerNormalization", 17)];
+
+    /// <inheritdoc />
+    public override void Rewrite(OnnxGraph graph, Match match)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        var match = TryMatch(graph, node);
-        if (match is null)
-        {
-            return false;
-        }
-
-        var m = match.Value;
+        ArgumentNullException.ThrowIfNull(match);
+        var m = match;
         var output = m.Last.Output[0];
         ReplaceNodes(graph, m.Nodes, () =>
         {
-            graph.EnsureOpset(string.Empty, 17);
             var inputs = m.Beta is null ? new[] { m.Input, m.Gamma } : [m.Input, m.Gamma, m.Beta];
             graph.AddNode(
                 "LayerNormalization",
@@ -48,11 +47,12 @@ public sealed class LayerNormalizationFusion : RewriteRule
                 graph.GenerateUniqueName("LayerNormalization"),
                 attributes: [IntAttribute("axis", -1), FloatAttribute("epsilon", m.Epsilon)]);
         });
-        return true;
     }
 
-    private static Found? TryMatch(OnnxGraph graph, NodeProto mean)
+    /// <inheritdoc />
+    public override Match? TryMatch(OnnxGraph graph, NodeProto node)
     {
+        var mean = node;
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(mean);
         if (!IsLastAxisReduceMean(graph, mean) || mean.Input.Count == 0 || mean.Input[0].Length == 0)
@@ -125,9 +125,15 @@ public sealed class LayerNormalizationFusion : RewriteRule
             last = addBeta;
         }
 
-        return new Found(x, gamma, beta, epsilon, last, nodes);
+        return new Match(x, gamma, beta, epsilon, last, nodes);
     }
 
-    private readonly record struct Found(
-        string Input, string Gamma, string? Beta, float Epsilon, NodeProto Last, List<NodeProto> Nodes);
+    /// <summary>A decomposed layer normalization found at its first <c>ReduceMean</c>.</summary>
+    /// <param name="Input">The normalized value.</param>
+    /// <param name="Gamma">The constant scale.</param>
+    /// <param name="Beta">The constant offset, or <see langword="null"/> when the pattern has none.</param>
+    /// <param name="Epsilon">The epsilon added to the variance.</param>
+    /// <param name="Last">The pattern's last node, whose output the fused node takes over.</param>
+    /// <param name="Nodes">Every node of the pattern.</param>
+    public sealed record Match(string Input, string Gamma, string? Beta, float Epsilon, NodeProto Last, IReadOnlyList<NodeProto> Nodes);
 }

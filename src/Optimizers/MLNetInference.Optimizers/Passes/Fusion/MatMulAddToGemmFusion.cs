@@ -1,6 +1,7 @@
 using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Core.Graph;
 using MLNetInference.Optimizers.Passes.Internal;
+using static MLNetInference.Core.Graph.OpsetInfo;
 using static MLNetInference.Optimizers.Passes.Fusion.FusionGraphHelpers;
 
 namespace MLNetInference.Optimizers.Passes.Fusion;
@@ -18,38 +19,37 @@ namespace MLNetInference.Optimizers.Passes.Fusion;
 /// <c>Add</c> that feeds a <c>Gelu</c> or <c>LayerNormalization</c> for those fusions. The MatMul's output must be read
 /// by the Add alone.
 /// </remarks>
-public sealed class MatMulAddToGemmFusion : RewriteRule
+public sealed class MatMulAddToGemmFusion : RewriteRule<MatMulAddToGemmFusion.Match>
 {
     /// <inheritdoc />
     public override string Name => "matmul-add-to-gemm";
 
     /// <inheritdoc />
-    public override IReadOnlyList<string> TargetOpTypes { get; } = ["Add"];
+    public override IReadOnlyList<OpSpec> Targets { get; } = [OpSpec.Onnx("Add", 7)];
 
     /// <inheritdoc />
-    public override bool Match(OnnxGraph graph, NodeProto node) => TryMatch(graph, node) is not null;
+    public override IReadOnlyList<OpSpec> Matches { get; } = [OpSpec.Onnx("MatMul")];
 
     /// <inheritdoc />
-    public override bool Rewrite(OnnxGraph graph, NodeProto node)
+    public override IReadOnlyList<OpSpec> Emits { get; } = [OpSpec.Onnx("Gemm", 7)];
+
+    /// <inheritdoc />
+    public override void Rewrite(OnnxGraph graph, Match match)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        var match = TryMatch(graph, node);
-        if (match is null)
-        {
-            return false;
-        }
-
-        var (matMul, bias) = match.Value;
+        ArgumentNullException.ThrowIfNull(match);
+        var (add, matMul, bias) = match;
         var a = matMul.Input[0];
         var b = matMul.Input[1];
-        var output = node.Output[0];
+        var output = add.Output[0];
         var name = matMul.Name.Length > 0 ? matMul.Name : graph.GenerateUniqueName("Gemm");
-        ReplaceNodes(graph, new[] { node, matMul }, () => graph.AddNode("Gemm", [a, b, bias], [output], name));
-        return true;
+        ReplaceNodes(graph, [add, matMul], () => graph.AddNode("Gemm", [a, b, bias], [output], name));
     }
 
-    private static (NodeProto MatMul, string Bias)? TryMatch(OnnxGraph graph, NodeProto add)
+    /// <inheritdoc />
+    public override Match? TryMatch(OnnxGraph graph, NodeProto node)
     {
+        var add = node;
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(add);
         if (!IsOnnxDomain(add) || add.Input.Count != 2 || add.Output.Count != 1 || add.Input[0] == add.Input[1])
@@ -74,7 +74,7 @@ public sealed class MatMulAddToGemmFusion : RewriteRule
                 continue;
             }
 
-            return (matMul, bias);
+            return new Match(add, matMul, bias);
         }
 
         return null;
@@ -106,4 +106,10 @@ public sealed class MatMulAddToGemmFusion : RewriteRule
             _ => false,
         };
     }
+
+    /// <summary>A 2-D <c>MatMul</c> and the <c>Add</c> of its bias.</summary>
+    /// <param name="Add">The <c>Add</c>.</param>
+    /// <param name="MatMul">The <c>MatMul</c>.</param>
+    /// <param name="Bias">The constant bias row.</param>
+    public sealed record Match(NodeProto Add, NodeProto MatMul, string Bias);
 }

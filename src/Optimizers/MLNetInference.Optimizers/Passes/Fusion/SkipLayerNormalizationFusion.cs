@@ -1,5 +1,6 @@
 using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Core.Graph;
+using static MLNetInference.Core.Graph.OpsetInfo;
 using static MLNetInference.Optimizers.Passes.Fusion.FusionGraphHelpers;
 
 namespace MLNetInference.Optimizers.Passes.Fusion;
@@ -21,28 +22,27 @@ namespace MLNetInference.Optimizers.Passes.Fusion;
 /// stream. A sum of embeddings (where one operand may broadcast over the batch) stays a plain LayerNormalization.
 /// </para>
 /// </remarks>
-public sealed class SkipLayerNormalizationFusion : RewriteRule
+public sealed class SkipLayerNormalizationFusion : RewriteRule<SkipLayerNormalizationFusion.Match>
 {
     /// <inheritdoc />
     public override string Name => "skip-layer-normalization-fusion";
 
     /// <inheritdoc />
-    public override IReadOnlyList<string> TargetOpTypes { get; } = ["LayerNormalization"];
+    public override IReadOnlyList<OpSpec> Targets { get; } = [OpSpec.Onnx("LayerNormalization", 17)];
 
     /// <inheritdoc />
-    public override bool Match(OnnxGraph graph, NodeProto node) => TryMatch(graph, node) is not null;
+    public override IReadOnlyList<OpSpec> Matches { get; } = [OpSpec.Onnx("Add", 7), OpSpec.Onnx("MatMul")];
 
     /// <inheritdoc />
-    public override bool Rewrite(OnnxGraph graph, NodeProto node)
+    public override IReadOnlyList<OpSpec> Emits { get; } = [OpSpec.Microsoft("SkipLayerNormalization")];
+
+    /// <inheritdoc />
+    public override void Rewrite(OnnxGraph graph, Match match)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        var match = TryMatch(graph, node);
-        if (match is null)
-        {
-            return false;
-        }
-
-        var m = match.Value;
+        ArgumentNullException.ThrowIfNull(match);
+        var m = match;
+        var node = m.Norm;
         var output = node.Output[0];
         var gamma = node.Input[1];
         var beta = node.Input.Count > 2 ? node.Input[2] : string.Empty;
@@ -63,7 +63,6 @@ public sealed class SkipLayerNormalizationFusion : RewriteRule
 
         ReplaceNodes(graph, removed, () =>
         {
-            graph.EnsureOpset(MicrosoftDomain, 1);
             var inputs = new List<string> { m.Input, m.Skip, gamma };
             if (beta.Length > 0 || m.Bias is not null)
             {
@@ -83,11 +82,12 @@ public sealed class SkipLayerNormalizationFusion : RewriteRule
                 MicrosoftDomain,
                 [FloatAttribute("epsilon", epsilon)]);
         });
-        return true;
     }
 
-    private static Found? TryMatch(OnnxGraph graph, NodeProto norm)
+    /// <inheritdoc />
+    public override Match? TryMatch(OnnxGraph graph, NodeProto node)
     {
+        var norm = node;
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(norm);
         if (!IsOnnxDomain(norm) || norm.Input.Count < 2 || GetInt(norm, "axis", -1) != -1
@@ -123,7 +123,7 @@ public sealed class SkipLayerNormalizationFusion : RewriteRule
             var producer = graph.GetProducer(projected);
             if (producer is { OpType: "MatMul" } && IsOnnxDomain(producer))
             {
-                return new Found(sum, projected, skip, null, null);
+                return new Match(norm, sum, projected, skip, null, null);
             }
 
             if (producer is { OpType: "Add" } && IsOnnxDomain(producer) && producer.Input.Count == 2
@@ -136,7 +136,7 @@ public sealed class SkipLayerNormalizationFusion : RewriteRule
                     if (IsFloatVector(graph, bias) && VectorLength(graph, bias) == VectorLength(graph, norm.Input[1])
                         && graph.GetProducer(matMulOut) is { OpType: "MatMul" } mm && IsOnnxDomain(mm))
                     {
-                        return new Found(sum, matMulOut, skip, bias, producer);
+                        return new Match(norm, sum, matMulOut, skip, bias, producer);
                     }
                 }
             }
@@ -145,5 +145,12 @@ public sealed class SkipLayerNormalizationFusion : RewriteRule
         return null;
     }
 
-    private readonly record struct Found(NodeProto Sum, string Input, string Skip, string? Bias, NodeProto? BiasAdd);
+    /// <summary>A residual <c>Add</c> feeding a <c>LayerNormalization</c>.</summary>
+    /// <param name="Norm">The <c>LayerNormalization</c>.</param>
+    /// <param name="Sum">The residual <c>Add</c>.</param>
+    /// <param name="Input">The projected operand (a MatMul's output).</param>
+    /// <param name="Skip">The residual stream.</param>
+    /// <param name="Bias">The projection bias folded in, or <see langword="null"/>.</param>
+    /// <param name="BiasAdd">The <c>Add</c> of that bias, or <see langword="null"/>.</param>
+    public sealed record Match(NodeProto Norm, NodeProto Sum, string Input, string Skip, string? Bias, NodeProto? BiasAdd);
 }

@@ -14,7 +14,7 @@ internal static class ShapeEvaluator
     /// <summary>Evaluates <paramref name="node"/> into an (unnamed) int64/int32/float tensor, or <see langword="null"/>.</summary>
     public static TensorProto? TryEvaluate(OnnxGraph graph, NodeProto node, int maxElements)
     {
-        if (node.Domain is not ("" or "ai.onnx"))
+        if (!OpsetInfo.IsOnnxDomain(node))
         {
             return null;
         }

@@ -17,7 +17,7 @@ namespace MLNetInference.Optimizers.Passes.Rules;
 /// node whose output is a graph output stays. The <c>Constant</c> nodes that fed a folded node are removed by
 /// <see cref="DeadCodeElimination"/>.
 /// </remarks>
-public sealed class ConstantShapeFoldingRule : RewriteRule
+public sealed class ConstantShapeFoldingRule : RewriteRule<ConstantShapeFoldingRule.Match>
 {
     /// <summary>The largest result the rule folds, in values.</summary>
     public const int MaxElements = 64;
@@ -26,33 +26,44 @@ public sealed class ConstantShapeFoldingRule : RewriteRule
     public override string Name => "constant-shape-folding";
 
     /// <inheritdoc />
-    public override IReadOnlyList<string> TargetOpTypes { get; } = ["Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Add", "Sub", "Mul", "Div"];
+    public override IReadOnlyList<OpSpec> Targets { get; } =
+    [
+        OpSpec.Onnx("Shape"), OpSpec.Onnx("Gather"), OpSpec.Onnx("Unsqueeze"), OpSpec.Onnx("Squeeze"), OpSpec.Onnx("Concat", 4),
+        OpSpec.Onnx("Cast", 6), OpSpec.Onnx("Slice", 10), OpSpec.Onnx("Add", 7), OpSpec.Onnx("Sub", 7), OpSpec.Onnx("Mul", 7), OpSpec.Onnx("Div", 7),
+    ];
 
     /// <inheritdoc />
-    public override bool Match(OnnxGraph graph, NodeProto node)
+    public override IReadOnlyList<OpSpec> Matches { get; } = [];
+
+    /// <inheritdoc />
+    public override IReadOnlyList<OpSpec> Emits { get; } = [];
+
+    /// <inheritdoc />
+    public override Match? TryMatch(OnnxGraph graph, NodeProto node)
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(node);
-        return node.Output.Count == 1
-            && node.Output[0].Length > 0
-            && !graph.IsGraphOutput(node.Output[0])
-            && ShapeEvaluator.TryEvaluate(graph, node, MaxElements) is not null;
-    }
-
-    /// <inheritdoc />
-    public override bool Rewrite(OnnxGraph graph, NodeProto node)
-    {
-        ArgumentNullException.ThrowIfNull(graph);
-        ArgumentNullException.ThrowIfNull(node);
-        if (!Match(graph, node))
+        if (node.Output.Count != 1 || node.Output[0].Length == 0 || graph.IsGraphOutput(node.Output[0]))
         {
-            return false;
+            return null;
         }
 
-        var folded = ShapeEvaluator.TryEvaluate(graph, node, MaxElements)!;
-        folded.Name = node.Output[0];
-        graph.RemoveNode(node);
-        graph.AddInitializer(folded);
-        return true;
+        return ShapeEvaluator.TryEvaluate(graph, node, MaxElements) is { } folded ? new Match(node, folded) : null;
     }
+
+    /// <inheritdoc />
+    public override void Rewrite(OnnxGraph graph, Match match)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(match);
+        var folded = match.Value.Clone();
+        folded.Name = match.Node.Output[0];
+        graph.RemoveNode(match.Node);
+        graph.AddInitializer(folded);
+    }
+
+    /// <summary>A node whose output is known before the model runs.</summary>
+    /// <param name="Node">The node.</param>
+    /// <param name="Value">Its output, computed (unnamed).</param>
+    public sealed record Match(NodeProto Node, TensorProto Value);
 }

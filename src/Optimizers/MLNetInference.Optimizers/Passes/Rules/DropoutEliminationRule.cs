@@ -9,34 +9,40 @@ namespace MLNetInference.Optimizers.Passes.Rules;
 /// mask output. A Dropout whose <c>training_mode</c> is not a constant false, or whose old-style <c>is_test</c> is 0,
 /// stays.
 /// </summary>
-public sealed class DropoutEliminationRule : RewriteRule
+public sealed class DropoutEliminationRule : RewriteRule<ValueForwardingMatch>
 {
     /// <inheritdoc />
     public override string Name => "dropout-elimination";
 
     /// <inheritdoc />
-    public override IReadOnlyList<string> TargetOpTypes { get; } = ["Dropout"];
+    public override IReadOnlyList<OpSpec> Targets { get; } = [OpSpec.Onnx("Dropout")];
 
     /// <inheritdoc />
-    public override bool Match(OnnxGraph graph, NodeProto node)
+    public override IReadOnlyList<OpSpec> Matches { get; } = [];
+
+    /// <inheritdoc />
+    public override IReadOnlyList<OpSpec> Emits { get; } = [];
+
+    /// <inheritdoc />
+    public override ValueForwardingMatch? TryMatch(OnnxGraph graph, NodeProto node)
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(node);
         if (node.Input.Count == 0 || node.Output.Count == 0)
         {
-            return false;
+            return null;
         }
 
         if (node.Output.Count > 1 && node.Output[1].Length > 0 && graph.IsUsed(node.Output[1]))
         {
-            return false;
+            return null;
         }
 
         foreach (var attribute in node.Attribute)
         {
             if (attribute.Name == "is_test" && attribute.I == 0)
             {
-                return false;
+                return null;
             }
         }
 
@@ -46,20 +52,19 @@ public sealed class DropoutEliminationRule : RewriteRule
                 || !TryReadBool(training, out var isTraining)
                 || isTraining)
             {
-                return false;
+                return null;
             }
         }
 
-        return ValueForwarding.CanBypass(graph, node.Input[0], node.Output[0]);
+        return ValueForwarding.CanBypass(graph, node.Input[0], node.Output[0]) ? new ValueForwardingMatch(node, node.Input[0], node.Output[0]) : null;
     }
 
     /// <inheritdoc />
-    public override bool Rewrite(OnnxGraph graph, NodeProto node)
+    public override void Rewrite(OnnxGraph graph, ValueForwardingMatch match)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        ArgumentNullException.ThrowIfNull(node);
-        ValueForwarding.Bypass(graph, node, node.Input[0], node.Output[0]);
-        return true;
+        ArgumentNullException.ThrowIfNull(match);
+        ValueForwarding.Bypass(graph, match.Node, match.Source, match.Target);
     }
 
     private static bool TryReadBool(GraphTensor tensor, out bool value)

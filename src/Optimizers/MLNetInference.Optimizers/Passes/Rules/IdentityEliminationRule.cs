@@ -9,28 +9,35 @@ namespace MLNetInference.Optimizers.Passes.Rules;
 /// producer of its input is renamed to the output instead; when that is impossible (the input is a graph input, an
 /// initializer or another graph output) the node stays.
 /// </summary>
-public sealed class IdentityEliminationRule : RewriteRule
+public sealed class IdentityEliminationRule : RewriteRule<ValueForwardingMatch>
 {
     /// <inheritdoc />
     public override string Name => "identity-elimination";
 
     /// <inheritdoc />
-    public override IReadOnlyList<string> TargetOpTypes { get; } = ["Identity"];
+    public override IReadOnlyList<OpSpec> Targets { get; } = [OpSpec.Onnx("Identity")];
 
     /// <inheritdoc />
-    public override bool Match(OnnxGraph graph, NodeProto node)
+    public override IReadOnlyList<OpSpec> Matches { get; } = [];
+
+    /// <inheritdoc />
+    public override IReadOnlyList<OpSpec> Emits { get; } = [];
+
+    /// <inheritdoc />
+    public override ValueForwardingMatch? TryMatch(OnnxGraph graph, NodeProto node)
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(node);
-        return node.Input.Count == 1 && node.Output.Count == 1 && ValueForwarding.CanBypass(graph, node.Input[0], node.Output[0]);
+        return node.Input.Count == 1 && node.Output.Count == 1 && ValueForwarding.CanBypass(graph, node.Input[0], node.Output[0])
+            ? new ValueForwardingMatch(node, node.Input[0], node.Output[0])
+            : null;
     }
 
     /// <inheritdoc />
-    public override bool Rewrite(OnnxGraph graph, NodeProto node)
+    public override void Rewrite(OnnxGraph graph, ValueForwardingMatch match)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        ArgumentNullException.ThrowIfNull(node);
-        ValueForwarding.Bypass(graph, node, node.Input[0], node.Output[0]);
-        return true;
+        ArgumentNullException.ThrowIfNull(match);
+        ValueForwarding.Bypass(graph, match.Node, match.Source, match.Target);
     }
 }
