@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
+using MLNetInference.Core.Graph;
 using MLNetInference.Optimizers.Passes;
 using MLNetInference.Optimizers.Quantization.Internal;
 
@@ -15,8 +16,8 @@ namespace MLNetInference.Optimizers.Quantization;
 /// </summary>
 public sealed class DynamicInt8QuantizationPass : ModelPass
 {
-    /// <summary>The domain of ONNX Runtime's contrib operators.</summary>
-    public const string MicrosoftDomain = "com.microsoft";
+    /// <summary>The domain of ONNX Runtime's contrib operators (<see cref="OpsetInfo.MicrosoftDomain"/>).</summary>
+    public const string MicrosoftDomain = OpsetInfo.MicrosoftDomain;
 
     private readonly DynamicInt8Options _options;
     private readonly WeightSelection _selection;
@@ -40,18 +41,17 @@ public sealed class DynamicInt8QuantizationPass : ModelPass
     {
         var summary = new DynamicInt8Summary();
         LastSummary = summary;
-        var graph = model.Graph;
-        var index = new GraphIndex(graph);
+        var graph = new OnnxGraph(model);
         var cache = new Dictionary<string, SymmetricWeightQuantizer.Initializers>(StringComparer.Ordinal);
         var touched = new List<string>();
-        foreach (var node in graph.Node.ToList())
+        foreach (var node in graph.TopologicalOrder())
         {
-            if (!IsDefaultDomain(node.Domain) || node.OpType is not ("MatMul" or "Gemm") || node.Input.Count < 2)
+            if (!(OpsetInfo.IsOp(node, "MatMul") || OpsetInfo.IsOp(node, "Gemm")) || node.Input.Count < 2 || !graph.Contains(node))
             {
                 continue;
             }
 
-            var weight = index.ConstantInitializer(node.Input[1]);
+            var weight = graph.GetConstantInitializer(node.Input[1]);
             if (weight is null || (TensorProto.Types.DataType)weight.DataType != TensorProto.Types.DataType.Float)
             {
                 continue;
@@ -66,8 +66,8 @@ public sealed class DynamicInt8QuantizationPass : ModelPass
             }
 
             var rewritten = node.OpType == "MatMul"
-                ? RewriteMatMul(node, weight, index, cache, touched, summary)
-                : RewriteGemm(node, weight, index, cache, touched, summary, out reason);
+                ? RewriteMatMul(node, weight, graph, cache, touched, summary)
+                : RewriteGemm(node, weight, graph, cache, touched, summary, out reason);
             if (!rewritten)
             {
                 summary.Skipped.Add($"{label}: {reason}");
@@ -77,17 +77,13 @@ public sealed class DynamicInt8QuantizationPass : ModelPass
         var changed = summary.QuantizedMatMuls + summary.QuantizedGemms > 0;
         if (changed)
         {
-            summary.RemovedInitializers = index.RemoveUnreferencedInitializers(touched);
-            if (!model.OpsetImport.Any(o => o.Domain == MicrosoftDomain))
-            {
-                model.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
-            }
+            summary.RemovedInitializers = graph.RemoveUnusedInitializers(touched);
+            graph.EnsureOpset(MicrosoftDomain, 1);
+            graph.Commit();
         }
 
         return changed;
     }
-
-    private static bool IsDefaultDomain(string domain) => domain.Length == 0 || domain == "ai.onnx";
 
     private static long Attribute(NodeProto node, string name, long fallback) =>
         node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.I : fallback;
@@ -97,34 +93,36 @@ public sealed class DynamicInt8QuantizationPass : ModelPass
 
     private string? SkipReason(NodeProto node, TensorProto weight) => _selection.SkipReason(node, weight);
 
-    private bool RewriteMatMul(NodeProto node, TensorProto weight, GraphIndex index, Dictionary<string, SymmetricWeightQuantizer.Initializers> cache, List<string> touched, DynamicInt8Summary summary)
+    private bool RewriteMatMul(NodeProto node, TensorProto weight, OnnxGraph graph, Dictionary<string, SymmetricWeightQuantizer.Initializers> cache, List<string> touched, DynamicInt8Summary summary)
     {
         var columns = checked((int)weight.Dims[1]);
-        var quantized = GetOrQuantize(weight, transpose: false, alpha: 1f, index, cache);
+        var quantized = GetOrQuantize(weight, transpose: false, alpha: 1f, graph, cache);
         touched.Add(weight.Name);
 
         var output = node.Output[0];
         string? bias = null;
         NodeProto? add = null;
-        if (_options.FoldBias && TryFindBiasAdd(output, columns, index, out add, out var biasName))
+        if (_options.FoldBias && TryFindBiasAdd(output, columns, graph, out add, out var biasName))
         {
             bias = biasName;
             output = add.Output[0];
             touched.Add(biasName);
         }
 
-        index.Replace(node, NewNode(node, index, node.Input[0], quantized, bias, output));
         if (add is not null)
         {
-            index.Remove(add);
+            // The Add goes first: the quantized node takes over its output.
+            graph.RemoveNode(add);
             summary.FoldedBiases++;
         }
+
+        graph.ReplaceNode(node, NewNode(node, graph, node.Input[0], quantized, bias, output));
 
         summary.QuantizedMatMuls++;
         return true;
     }
 
-    private bool RewriteGemm(NodeProto node, TensorProto weight, GraphIndex index, Dictionary<string, SymmetricWeightQuantizer.Initializers> cache, List<string> touched, DynamicInt8Summary summary, out string? reason)
+    private bool RewriteGemm(NodeProto node, TensorProto weight, OnnxGraph graph, Dictionary<string, SymmetricWeightQuantizer.Initializers> cache, List<string> touched, DynamicInt8Summary summary, out string? reason)
     {
         reason = null;
         if (Attribute(node, "transA", 0L) != 0)
@@ -142,7 +140,7 @@ public sealed class DynamicInt8QuantizationPass : ModelPass
         var c = node.Input.Count > 2 ? node.Input[2] : string.Empty;
         if (c.Length > 0 && beta != 0f)
         {
-            var cTensor = index.ConstantInitializer(c);
+            var cTensor = graph.GetConstantInitializer(c);
             var isRow = cTensor is not null
                 && (cTensor.Dims.Count == 1 || (cTensor.Dims.Count == 2 && cTensor.Dims[0] == 1))
                 && cTensor.Dims[^1] == columns;
@@ -166,20 +164,20 @@ public sealed class DynamicInt8QuantizationPass : ModelPass
 
         if (scaledBias is not null)
         {
-            bias = index.FreshName($"{c}_bias");
-            index.AddInitializer(TensorData.FromFloat(bias, [columns], scaledBias));
+            bias = graph.GenerateUniqueName($"{c}_bias");
+            graph.AddInitializer(TensorData.FromFloat(bias, [columns], scaledBias));
         }
 
-        var quantized = GetOrQuantize(weight, transB, alpha, index, cache);
+        var quantized = GetOrQuantize(weight, transB, alpha, graph, cache);
         touched.Add(weight.Name);
-        index.Replace(node, NewNode(node, index, node.Input[0], quantized, bias, node.Output[0]));
+        graph.ReplaceNode(node, NewNode(node, graph, node.Input[0], quantized, bias, node.Output[0]));
         summary.QuantizedGemms++;
         return true;
     }
 
-    private static NodeProto NewNode(NodeProto original, GraphIndex index, string input, SymmetricWeightQuantizer.Initializers weight, string? bias, string output)
+    private static NodeProto NewNode(NodeProto original, OnnxGraph graph, string input, SymmetricWeightQuantizer.Initializers weight, string? bias, string output)
     {
-        var name = original.Name.Length > 0 ? original.Name : index.FreshName($"{output}_DynamicQuantizeMatMul");
+        var name = original.Name.Length > 0 ? original.Name : graph.GenerateUniqueName($"{output}_DynamicQuantizeMatMul");
         var node = new NodeProto { Name = name, OpType = "DynamicQuantizeMatMul", Domain = MicrosoftDomain };
         node.Input.Add(input);
         node.Input.Add(weight.Values);
@@ -195,24 +193,24 @@ public sealed class DynamicInt8QuantizationPass : ModelPass
     }
 
     /// <summary>Finds the single <c>Add</c> that reads <paramref name="output"/> and a constant float [N] bias.</summary>
-    private static bool TryFindBiasAdd(string output, int columns, GraphIndex index, out NodeProto add, out string bias)
+    private static bool TryFindBiasAdd(string output, int columns, OnnxGraph graph, out NodeProto add, out string bias)
     {
         add = null!;
         bias = string.Empty;
-        var consumers = index.Consumers(output);
-        if (index.IsGraphOutput(output) || consumers.Count != 1)
+        var consumers = graph.GetConsumers(output);
+        if (graph.IsGraphOutput(output) || consumers.Count != 1)
         {
             return false;
         }
 
         var candidate = consumers[0];
-        if (candidate.OpType != "Add" || !IsDefaultDomain(candidate.Domain) || candidate.Input.Count != 2 || candidate.Input[0] == candidate.Input[1])
+        if (!OpsetInfo.IsOp(candidate, "Add") || candidate.Input.Count != 2 || candidate.Input[0] == candidate.Input[1])
         {
             return false;
         }
 
         var other = candidate.Input[0] == output ? candidate.Input[1] : candidate.Input[0];
-        var tensor = index.ConstantInitializer(other);
+        var tensor = graph.GetConstantInitializer(other);
         if (tensor is null
             || (TensorProto.Types.DataType)tensor.DataType != TensorProto.Types.DataType.Float
             || tensor.Dims.Count != 1
@@ -226,7 +224,7 @@ public sealed class DynamicInt8QuantizationPass : ModelPass
         return true;
     }
 
-    private SymmetricWeightQuantizer.Initializers GetOrQuantize(TensorProto weight, bool transpose, float alpha, GraphIndex index, Dictionary<string, SymmetricWeightQuantizer.Initializers> cache)
+    private SymmetricWeightQuantizer.Initializers GetOrQuantize(TensorProto weight, bool transpose, float alpha, OnnxGraph graph, Dictionary<string, SymmetricWeightQuantizer.Initializers> cache)
     {
         var key = $"{weight.Name}\u0001{transpose}\u0001{alpha:R}";
         if (cache.TryGetValue(key, out var cached))
@@ -269,7 +267,7 @@ public sealed class DynamicInt8QuantizationPass : ModelPass
             }
         }
 
-        var names = SymmetricWeightQuantizer.AddQuantized(index, weight.Name, values, rows, columns, _options);
+        var names = SymmetricWeightQuantizer.AddQuantized(graph, weight.Name, values, rows, columns, _options);
         cache[key] = names;
         return names;
     }

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
+using MLNetInference.Core.Graph;
 using MLNetInference.Optimizers.Passes;
 using MLNetInference.Optimizers.Quantization.Internal;
 
@@ -49,27 +50,26 @@ public sealed class QAttentionQuantizationPass : ModelPass
     /// <inheritdoc/>
     protected override bool RunCore(ModelProto model)
     {
-        var graph = model.Graph;
-        var index = new GraphIndex(graph);
+        var graph = new OnnxGraph(model);
         var touched = new List<string>();
         var skipped = new List<string>();
         var count = 0;
-        foreach (var node in graph.Node.ToList())
+        foreach (var node in graph.TopologicalOrder())
         {
-            if (node.OpType != "Attention" || node.Domain != DynamicInt8QuantizationPass.MicrosoftDomain || node.Input.Count < 3)
+            if (!OpsetInfo.IsOp(node, "Attention", OpsetInfo.MicrosoftDomain) || node.Input.Count < 3)
             {
                 continue;
             }
 
             var label = node.Name.Length > 0 ? node.Name : $"Attention->{node.Output[0]}";
-            var reason = Check(node, index, out var weight);
+            var reason = Check(node, graph, out var weight);
             if (reason is not null)
             {
                 skipped.Add($"{label}: {reason}");
                 continue;
             }
 
-            Rewrite(graph, node, weight!, index);
+            Rewrite(node, weight!, graph);
             touched.Add(weight!.Name);
             count++;
         }
@@ -81,13 +81,14 @@ public sealed class QAttentionQuantizationPass : ModelPass
             return false;
         }
 
-        index.RemoveUnreferencedInitializers(touched);
+        graph.RemoveUnusedInitializers(touched);
+        graph.Commit();
         return true;
     }
 
-    private string? Check(NodeProto node, GraphIndex index, out TensorProto? weight)
+    private string? Check(NodeProto node, OnnxGraph graph, out TensorProto? weight)
     {
-        weight = index.ConstantInitializer(node.Input[1]);
+        weight = graph.GetConstantInitializer(node.Input[1]);
         if (weight is null || (TensorProto.Types.DataType)weight.DataType != TensorProto.Types.DataType.Float)
         {
             return "the QKV weight is not a constant float initializer";
@@ -113,7 +114,7 @@ public sealed class QAttentionQuantizationPass : ModelPass
             return $"attribute '{extra.Name}' is not handled";
         }
 
-        var bias = index.ConstantInitializer(node.Input[2]);
+        var bias = graph.GetConstantInitializer(node.Input[2]);
         if (bias is null || bias.Dims.Count != 1 || bias.Dims[0] != weight.Dims[1] || weight.Dims[1] % 3 != 0)
         {
             return "the bias is not a constant [3·hidden] vector";
@@ -122,7 +123,7 @@ public sealed class QAttentionQuantizationPass : ModelPass
         return null;
     }
 
-    private void Rewrite(GraphProto graph, NodeProto node, TensorProto weight, GraphIndex index)
+    private void Rewrite(NodeProto node, TensorProto weight, OnnxGraph graph)
     {
         if (!TensorData.TryReadFloat(weight, out var values))
         {
@@ -131,26 +132,24 @@ public sealed class QAttentionQuantizationPass : ModelPass
 
         var rows = checked((int)weight.Dims[0]);
         var columns = checked((int)weight.Dims[1]);
-        var weightNames = SymmetricWeightQuantizer.AddQuantized(index, weight.Name, values, rows, columns, _options);
+        var weightNames = SymmetricWeightQuantizer.AddQuantized(graph, weight.Name, values, rows, columns, _options);
 
-        var name = node.Name.Length > 0 ? node.Name : index.FreshName($"{node.Output[0]}_QAttention");
+        var name = node.Name.Length > 0 ? node.Name : graph.GenerateUniqueName($"{node.Output[0]}_QAttention");
         var input = node.Input[0];
-        var quantizedInput = index.FreshName($"{input}_quantized");
-        var inputScale = index.FreshName($"{input}_scale");
-        var inputZero = index.FreshName($"{input}_zero_point");
-        var dql = new NodeProto { Name = index.FreshName($"{name}_DynamicQuantizeLinear"), OpType = "DynamicQuantizeLinear" };
+        var quantizedInput = graph.GenerateUniqueName($"{input}_quantized");
+        var inputScale = graph.GenerateUniqueName($"{input}_scale");
+        var inputZero = graph.GenerateUniqueName($"{input}_zero_point");
+        var dql = new NodeProto { Name = graph.GenerateUniqueName($"{name}_DynamicQuantizeLinear"), OpType = "DynamicQuantizeLinear" };
         dql.Input.Add(input);
         dql.Output.AddRange([quantizedInput, inputScale, inputZero]);
 
         var mask = node.Input.Count > 3 ? node.Input[3] : string.Empty;
-        var qAttention = new NodeProto { Name = name, OpType = "QAttention", Domain = DynamicInt8QuantizationPass.MicrosoftDomain };
+        var qAttention = new NodeProto { Name = name, OpType = "QAttention", Domain = OpsetInfo.MicrosoftDomain };
         qAttention.Input.AddRange([quantizedInput, weightNames.Values, node.Input[2], inputScale, weightNames.Scale, mask, inputZero, weightNames.ZeroPoint]);
         qAttention.Output.Add(node.Output[0]);
         qAttention.Attribute.AddRange(node.Attribute.Select(a => a.Clone()));
 
-        // The quantizing node goes right before the QAttention; its outputs' names are already reserved in the index, and
-        // nothing later in this pass looks up its consumers.
-        index.Replace(node, qAttention);
-        graph.Node.Insert(graph.Node.IndexOf(qAttention), dql);
+        graph.ReplaceNode(node, qAttention);
+        graph.AddNode(dql);
     }
 }

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
+using MLNetInference.Core.Graph;
 using MLNetInference.Optimizers.Passes;
 using MLNetInference.Optimizers.Quantization.Internal;
 using MLNetInference.Optimizers.Quantization.Sensitivity;
@@ -76,17 +77,17 @@ public sealed class Int4WeightQuantizationPass : ModelPass
             selection = new WeightSelection(_options.ExcludedOpTypes, [.. _options.ExcludedNodeNames, .. _kept], _options.MinimumWeightElements);
         }
 
-        var index = new GraphIndex(model.Graph);
+        var graph = new OnnxGraph(model);
         var cache = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var touched = new List<string>();
-        foreach (var node in model.Graph.Node.ToList())
+        foreach (var node in graph.TopologicalOrder())
         {
-            if (node.Domain is not ("" or "ai.onnx") || node.OpType != "MatMul" || node.Input.Count != 2)
+            if (!OpsetInfo.IsOp(node, "MatMul") || node.Input.Count != 2)
             {
                 continue;
             }
 
-            var weight = index.ConstantInitializer(node.Input[1]);
+            var weight = graph.GetConstantInitializer(node.Input[1]);
             if (weight is null || (TensorProto.Types.DataType)weight.DataType != TensorProto.Types.DataType.Float)
             {
                 continue;
@@ -100,13 +101,13 @@ public sealed class Int4WeightQuantizationPass : ModelPass
                 continue;
             }
 
-            var inputs = GetOrQuantize(weight, index, cache);
+            var inputs = GetOrQuantize(weight, graph, cache);
             touched.Add(weight.Name);
             var replacement = new NodeProto
             {
-                Name = node.Name.Length > 0 ? node.Name : index.FreshName($"{node.Output[0]}_MatMulNBits"),
+                Name = node.Name.Length > 0 ? node.Name : graph.GenerateUniqueName($"{node.Output[0]}_MatMulNBits"),
                 OpType = "MatMulNBits",
-                Domain = DynamicInt8QuantizationPass.MicrosoftDomain,
+                Domain = OpsetInfo.MicrosoftDomain,
             };
             replacement.Input.Add(node.Input[0]);
             replacement.Input.AddRange(inputs);
@@ -120,7 +121,7 @@ public sealed class Int4WeightQuantizationPass : ModelPass
                 replacement.Attribute.Add(IntAttribute("accuracy_level", _options.AccuracyLevel));
             }
 
-            index.Replace(node, replacement);
+            graph.ReplaceNode(node, replacement);
             summary.QuantizedMatMuls++;
         }
 
@@ -129,12 +130,9 @@ public sealed class Int4WeightQuantizationPass : ModelPass
             return false;
         }
 
-        summary.RemovedInitializers = index.RemoveUnreferencedInitializers(touched);
-        var microsoft = model.OpsetImport.FirstOrDefault(o => o.Domain == DynamicInt8QuantizationPass.MicrosoftDomain);
-        if (microsoft is null)
-        {
-            model.OpsetImport.Add(new OperatorSetIdProto { Domain = DynamicInt8QuantizationPass.MicrosoftDomain, Version = 1 });
-        }
+        summary.RemovedInitializers = graph.RemoveUnusedInitializers(touched);
+        graph.EnsureOpset(OpsetInfo.MicrosoftDomain, 1);
+        graph.Commit();
 
         return true;
     }
@@ -142,7 +140,7 @@ public sealed class Int4WeightQuantizationPass : ModelPass
     private static AttributeProto IntAttribute(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
-    private string[] GetOrQuantize(TensorProto weight, GraphIndex index, Dictionary<string, string[]> cache)
+    private string[] GetOrQuantize(TensorProto weight, OnnxGraph graph, Dictionary<string, string[]> cache)
     {
         if (cache.TryGetValue(weight.Name, out var cached))
         {
@@ -162,19 +160,19 @@ public sealed class Int4WeightQuantizationPass : ModelPass
         }
 
         var block = Int4BlockQuantizer.Quantize(values, k, n, _options.BlockSize, _options.Symmetric, _options.ErrorMinimizingScales);
-        var packedName = index.FreshName($"{weight.Name}_Q4");
-        var scalesName = index.FreshName($"{weight.Name}_scales");
+        var packedName = graph.GenerateUniqueName($"{weight.Name}_Q4");
+        var scalesName = graph.GenerateUniqueName($"{weight.Name}_scales");
         var packed = new TensorProto { Name = packedName, DataType = (int)TensorProto.Types.DataType.Uint8, RawData = ByteString.CopyFrom(block.Packed) };
         packed.Dims.AddRange([n, block.Blocks, block.BlobSize]);
-        index.AddInitializer(packed);
-        index.AddInitializer(TensorData.FromFloat(scalesName, [(long)n * block.Blocks], block.Scales));
+        graph.AddInitializer(packed);
+        graph.AddInitializer(TensorData.FromFloat(scalesName, [(long)n * block.Blocks], block.Scales));
         string[] inputs = [packedName, scalesName];
         if (block.ZeroPoints is { } zeroPoints)
         {
-            var zeroName = index.FreshName($"{weight.Name}_zero_points");
+            var zeroName = graph.GenerateUniqueName($"{weight.Name}_zero_points");
             var zero = new TensorProto { Name = zeroName, DataType = (int)TensorProto.Types.DataType.Uint8, RawData = ByteString.CopyFrom(zeroPoints) };
             zero.Dims.Add(zeroPoints.Length);
-            index.AddInitializer(zero);
+            graph.AddInitializer(zero);
             inputs = [packedName, scalesName, zeroName];
         }
 

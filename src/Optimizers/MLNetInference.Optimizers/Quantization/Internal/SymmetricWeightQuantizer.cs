@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
+using MLNetInference.Core.Graph;
 
 namespace MLNetInference.Optimizers.Quantization.Internal;
 
@@ -57,19 +58,19 @@ internal static class SymmetricWeightQuantizer
     /// named after the weight.
     /// </summary>
     /// <returns>The names of the three initializers.</returns>
-    public static Initializers AddQuantized(GraphIndex index, string weightName, ReadOnlySpan<float> values, int rows, int columns, DynamicInt8Options options)
+    public static Initializers AddQuantized(OnnxGraph graph, string weightName, ReadOnlySpan<float> values, int rows, int columns, DynamicInt8Options options)
     {
         var result = Quantize(values, rows, columns, options);
-        var names = new Initializers(index.FreshName($"{weightName}_quantized"), index.FreshName($"{weightName}_scale"), index.FreshName($"{weightName}_zero_point"));
+        var names = new Initializers(graph.GenerateUniqueName($"{weightName}_quantized"), graph.GenerateUniqueName($"{weightName}_scale"), graph.GenerateUniqueName($"{weightName}_zero_point"));
         long[] groupDims = options.PerChannel ? [columns] : [];
         var q = new TensorProto { Name = names.Values, DataType = (int)result.Type, RawData = ByteString.CopyFrom(result.Values) };
         q.Dims.Add(rows);
         q.Dims.Add(columns);
         var zero = new TensorProto { Name = names.ZeroPoint, DataType = (int)result.Type, RawData = ByteString.CopyFrom(result.ZeroPoints) };
         zero.Dims.AddRange(groupDims);
-        index.AddInitializer(q);
-        index.AddInitializer(TensorData.FromFloat(names.Scale, groupDims, result.Scales));
-        index.AddInitializer(zero);
+        graph.AddInitializer(q);
+        graph.AddInitializer(TensorData.FromFloat(names.Scale, groupDims, result.Scales));
+        graph.AddInitializer(zero);
         return names;
     }
 

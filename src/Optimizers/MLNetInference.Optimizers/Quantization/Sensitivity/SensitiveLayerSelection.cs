@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
+using MLNetInference.Core.Graph;
 using MLNetInference.Optimizers.Quantization.Int4;
 using MLNetInference.Optimizers.Quantization.Internal;
 using MLNetInference.Optimizers.Verification;
@@ -125,13 +126,12 @@ public static class SensitiveLayerSelection
 
     private static List<Candidate> Candidates(ModelProto model)
     {
-        var initializers = model.Graph.Initializer.ToDictionary(i => i.Name, StringComparer.Ordinal);
-        var inputs = new HashSet<string>(model.Graph.Input.Select(i => i.Name), StringComparer.Ordinal);
+        var graph = new OnnxGraph(model);
         var result = new List<Candidate>();
-        foreach (var node in model.Graph.Node)
+        foreach (var node in graph.TopologicalOrder())
         {
-            if (node.OpType != "MatMul" || node.Domain is not ("" or "ai.onnx") || node.Input.Count != 2 || node.Name.Length == 0
-                || inputs.Contains(node.Input[1]) || !initializers.TryGetValue(node.Input[1], out var weight)
+            if (!OpsetInfo.IsOp(node, "MatMul") || node.Input.Count != 2 || node.Name.Length == 0
+                || graph.GetConstantInitializer(node.Input[1]) is not { } weight
                 || weight.Dims.Count != 2 || weight.DataType != (int)TensorProto.Types.DataType.Float
                 || !TensorData.TryReadFloat(weight, out var values) || values.Length != weight.Dims[0] * weight.Dims[1] || values.Length == 0)
             {

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
+using MLNetInference.Core.Graph;
 using MLNetInference.Optimizers.Passes;
 using MLNetInference.Optimizers.Quantization.Internal;
 using MLNetInference.Optimizers.Verification;
@@ -82,8 +83,7 @@ public sealed class StaticInt8QuantizationPass : ModelPass
     protected override bool RunCore(ModelProto model)
     {
         var summary = new StaticInt8Summary { Method = _options.Method };
-        var graph = model.Graph;
-        if (graph.Node.Any(n => IsDefaultDomain(n.Domain) && n.OpType is Quantize or Dequantize))
+        if (model.Graph.Node.Any(n => OpsetInfo.IsOp(n, Quantize) || OpsetInfo.IsOp(n, Dequantize)))
         {
             // Under a pass manager this is the re-run after quantizing: keep the summary of the run that quantized.
             summary.Skipped.Add("the model already holds QuantizeLinear/DequantizeLinear nodes");
@@ -93,21 +93,21 @@ public sealed class StaticInt8QuantizationPass : ModelPass
 
         LastSummary = summary;
 
-        var index = new GraphIndex(graph);
+        var graph = new OnnxGraph(model);
         var plans = new List<WeightPlan>();
         var quantizedNodes = new List<NodeProto>();
         var quantizedOutputs = new HashSet<string>(StringComparer.Ordinal);
         var sharedScale = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var node in graph.Node)
+        foreach (var node in graph.TopologicalOrder())
         {
-            if (!IsDefaultDomain(node.Domain))
+            if (!OpsetInfo.IsOnnxDomain(node))
             {
                 continue;
             }
 
             if (CoreOps.Contains(node.OpType))
             {
-                var plan = PlanCore(node, index, out var reason);
+                var plan = PlanCore(node, graph, out var reason);
                 if (plan is null)
                 {
                     summary.Skipped.Add($"{Label(node)}: {reason}");
@@ -130,7 +130,7 @@ public sealed class StaticInt8QuantizationPass : ModelPass
             }
 
             quantizedNodes.Add(node);
-            var output = EffectiveOutput(node, index);
+            var output = EffectiveOutput(node, graph);
             quantizedOutputs.Add(output);
             if (SameScaleOps.Contains(node.OpType))
             {
@@ -145,7 +145,7 @@ public sealed class StaticInt8QuantizationPass : ModelPass
         }
 
         var perChannel = _options.PerChannel;
-        if (!EnsureOpset(model, ref perChannel, summary))
+        if (!EnsureOpset(graph, ref perChannel, summary))
         {
             summary.QuantizedConnectingNodes = 0;
             return false;
@@ -177,23 +177,23 @@ public sealed class StaticInt8QuantizationPass : ModelPass
         var parameters = CalibrateActivations(model, readers.Keys, sharedScale, summary, out var ranks);
         for (var i = 0; i < plans.Count; i++)
         {
-            plans[i] = FoldBiasAddIntoGemm(plans[i], index, ranks);
+            plans[i] = FoldBiasAddIntoGemm(plans[i], graph, ranks);
         }
         var touched = new List<string>();
         foreach (var (tensor, nodes) in readers)
         {
-            InsertQuantizePair(graph, index, tensor, nodes, parameters[tensor]);
+            InsertQuantizePair(graph, tensor, nodes, parameters[tensor]);
         }
 
         var weightCache = new Dictionary<string, WeightParameters>(StringComparer.Ordinal);
         foreach (var plan in plans)
         {
-            var weight = QuantizeWeight(graph, index, plan, perChannel, weightCache);
+            var weight = QuantizeWeight(graph, plan, perChannel, weightCache);
             touched.Add(plan.Weight.Name);
-            plan.Node.Input[1] = weight.Output;
+            graph.SetInput(plan.Node, 1, weight.Output);
             if (plan.Bias is not null)
             {
-                plan.Node.Input[2] = QuantizeBias(graph, index, plan.Bias, parameters[plan.Activation].Scale, weight, perChannel);
+                graph.SetInput(plan.Node, 2, QuantizeBias(graph, plan.Bias, parameters[plan.Activation].Scale, weight, perChannel));
                 touched.Add(plan.Bias.Name);
                 summary.QuantizedBiases++;
             }
@@ -214,12 +214,10 @@ public sealed class StaticInt8QuantizationPass : ModelPass
         }
 
         summary.QuantizedActivations = readers.Count;
-        index.RemoveUnreferencedInitializers(touched);
-        SortTopologically(graph);
+        graph.RemoveUnusedInitializers(touched);
+        graph.Commit();
         return true;
     }
-
-    private static bool IsDefaultDomain(string domain) => domain.Length == 0 || domain == "ai.onnx";
 
     private static string Label(NodeProto node) => node.Name.Length > 0 ? node.Name : $"{node.OpType}->{node.Output[0]}";
 
@@ -234,19 +232,19 @@ public sealed class StaticInt8QuantizationPass : ModelPass
         node.OpType == "Add" ? node.Input.Take(2) : node.Input.Take(1);
 
     /// <summary>The tensor that carries a quantized node's result: its output, or the output of a lone <c>Relu</c> after it.</summary>
-    private string EffectiveOutput(NodeProto node, GraphIndex index)
+    private string EffectiveOutput(NodeProto node, OnnxGraph graph)
     {
         var output = node.Output[0];
-        if (_options.Activations != ActivationQuantization.UInt8Asymmetric || index.IsGraphOutput(output))
+        if (_options.Activations != ActivationQuantization.UInt8Asymmetric || graph.IsGraphOutput(output))
         {
             return output;
         }
 
-        var consumers = index.Consumers(output);
-        return consumers.Count == 1 && consumers[0].OpType == "Relu" && IsDefaultDomain(consumers[0].Domain) ? consumers[0].Output[0] : output;
+        var consumers = graph.GetConsumers(output);
+        return consumers.Count == 1 && OpsetInfo.IsOp(consumers[0], "Relu") ? consumers[0].Output[0] : output;
     }
 
-    private WeightPlan? PlanCore(NodeProto node, GraphIndex index, out string? reason)
+    private WeightPlan? PlanCore(NodeProto node, OnnxGraph graph, out string? reason)
     {
         reason = null;
         if (node.Input.Count < 2 || node.Input[0].Length == 0)
@@ -255,14 +253,14 @@ public sealed class StaticInt8QuantizationPass : ModelPass
             return null;
         }
 
-        var weight = index.ConstantInitializer(node.Input[1]);
+        var weight = graph.GetConstantInitializer(node.Input[1]);
         if (weight is null || (TensorProto.Types.DataType)weight.DataType != TensorProto.Types.DataType.Float)
         {
             reason = "B is not a constant float initializer";
             return null;
         }
 
-        if (index.ConstantInitializer(node.Input[0]) is not null)
+        if (graph.GetConstantInitializer(node.Input[0]) is not null)
         {
             reason = "A is a constant";
             return null;
@@ -322,7 +320,7 @@ public sealed class StaticInt8QuantizationPass : ModelPass
         TensorProto? bias = null;
         if (node.OpType is "Conv" or "Gemm" && node.Input.Count > 2 && node.Input[2].Length > 0)
         {
-            bias = index.ConstantInitializer(node.Input[2]);
+            bias = graph.GetConstantInitializer(node.Input[2]);
             var beta = node.OpType == "Gemm" ? Attribute(node, "beta", 1f) : 1f;
             if (bias is null
                 || (TensorProto.Types.DataType)bias.DataType != TensorProto.Types.DataType.Float
@@ -343,7 +341,7 @@ public sealed class StaticInt8QuantizationPass : ModelPass
     /// stored as int32). ONNX Runtime would otherwise fuse the pair into a float Gemm over the dequantized weights before
     /// its QDQ transformer sees the MatMul; a quantized Gemm becomes QGemm.
     /// </summary>
-    private static WeightPlan FoldBiasAddIntoGemm(WeightPlan plan, GraphIndex index, Dictionary<string, int> ranks)
+    private static WeightPlan FoldBiasAddIntoGemm(WeightPlan plan, OnnxGraph graph, Dictionary<string, int> ranks)
     {
         var node = plan.Node;
         if (node.OpType != "MatMul" || !ranks.TryGetValue(plan.Activation, out var rank) || rank != 2)
@@ -352,20 +350,20 @@ public sealed class StaticInt8QuantizationPass : ModelPass
         }
 
         var output = node.Output[0];
-        var consumers = index.Consumers(output);
-        if (index.IsGraphOutput(output) || consumers.Count != 1)
+        var consumers = graph.GetConsumers(output);
+        if (graph.IsGraphOutput(output) || consumers.Count != 1)
         {
             return plan;
         }
 
         var add = consumers[0];
-        if (add.OpType != "Add" || !IsDefaultDomain(add.Domain) || add.Input.Count != 2 || add.Input[0] == add.Input[1])
+        if (!OpsetInfo.IsOp(add, "Add") || add.Input.Count != 2 || add.Input[0] == add.Input[1])
         {
             return plan;
         }
 
         var biasName = add.Input[0] == output ? add.Input[1] : add.Input[0];
-        var bias = index.ConstantInitializer(biasName);
+        var bias = graph.GetConstantInitializer(biasName);
         if (bias is null
             || (TensorProto.Types.DataType)bias.DataType != TensorProto.Types.DataType.Float
             || bias.Dims.Count != 1
@@ -374,28 +372,32 @@ public sealed class StaticInt8QuantizationPass : ModelPass
             return plan;
         }
 
-        node.OpType = "Gemm";
-        node.Input.Add(biasName);
-        node.Output[0] = add.Output[0];
-        index.Remove(add);
+        var sum = add.Output[0];
+        graph.RemoveNode(add);
+        graph.UpdateNode(node, n =>
+        {
+            n.OpType = "Gemm";
+            n.Input.Add(biasName);
+            n.Output[0] = sum;
+        });
         return plan with { Bias = bias, FoldedBiasAdd = true };
     }
 
-    private bool EnsureOpset(ModelProto model, ref bool perChannel, StaticInt8Summary summary)
+    private bool EnsureOpset(OnnxGraph graph, ref bool perChannel, StaticInt8Summary summary)
     {
-        var import = model.OpsetImport.FirstOrDefault(o => IsDefaultDomain(o.Domain));
-        var version = import?.Version ?? 0;
+        var imported = graph.GetOpsetVersion(OpsetInfo.OnnxDomain);
+        var version = imported ?? 0;
         var needed = perChannel ? 13 : 10;
         if (version >= needed)
         {
             return true;
         }
 
-        var unsafeOps = model.Graph.Node.Where(n => IsDefaultDomain(n.Domain) && !OpsetSafeOps.Contains(n.OpType)).Select(n => n.OpType).Distinct().ToList();
-        var badBatchNorm = model.Graph.Node.Any(n => n.OpType == "BatchNormalization" && Attribute(n, "spatial", 1L) != 1);
-        if (import is not null && unsafeOps.Count == 0 && !badBatchNorm)
+        var unsafeOps = graph.Nodes.Where(n => OpsetInfo.IsOnnxDomain(n) && !OpsetSafeOps.Contains(n.OpType)).Select(n => n.OpType).Distinct().ToList();
+        var badBatchNorm = graph.Nodes.Any(n => n.OpType == "BatchNormalization" && Attribute(n, "spatial", 1L) != 1);
+        if (imported is not null && unsafeOps.Count == 0 && !badBatchNorm)
         {
-            foreach (var node in model.Graph.Node.Where(n => n.OpType == "BatchNormalization"))
+            foreach (var node in graph.Nodes.Where(n => n.OpType == "BatchNormalization"))
             {
                 var spatial = node.Attribute.FirstOrDefault(a => a.Name == "spatial");
                 if (spatial is not null)
@@ -405,7 +407,7 @@ public sealed class StaticInt8QuantizationPass : ModelPass
             }
 
             summary.RaisedOpsetFrom = version;
-            import.Version = 13;
+            graph.EnsureOpset(OpsetInfo.OnnxDomain, 13);
             return true;
         }
 
@@ -486,38 +488,38 @@ public sealed class StaticInt8QuantizationPass : ModelPass
         return (scale, (byte)zero);
     }
 
-    private void InsertQuantizePair(GraphProto graph, GraphIndex index, string tensor, List<NodeProto> readers, (float Scale, byte ZeroPoint) parameters)
+    private void InsertQuantizePair(OnnxGraph graph, string tensor, List<NodeProto> readers, (float Scale, byte ZeroPoint) parameters)
     {
         var zeroType = _options.Activations == ActivationQuantization.UInt8Asymmetric ? TensorProto.Types.DataType.Uint8 : TensorProto.Types.DataType.Int8;
-        var scaleName = index.FreshName($"{tensor}_scale");
-        var zeroName = index.FreshName($"{tensor}_zero_point");
-        index.AddInitializer(TensorData.FromFloat(scaleName, [], [parameters.Scale]));
-        index.AddInitializer(new TensorProto { Name = zeroName, DataType = (int)zeroType, RawData = ByteString.CopyFrom(parameters.ZeroPoint) });
-        var quantized = index.FreshName($"{tensor}_quantized");
-        var dequantized = index.FreshName($"{tensor}_dequantized");
-        graph.Node.Add(NewNode(index, Quantize, $"{tensor}_QuantizeLinear", [tensor, scaleName, zeroName], quantized));
-        graph.Node.Add(NewNode(index, Dequantize, $"{tensor}_DequantizeLinear", [quantized, scaleName, zeroName], dequantized));
+        var scaleName = graph.GenerateUniqueName($"{tensor}_scale");
+        var zeroName = graph.GenerateUniqueName($"{tensor}_zero_point");
+        graph.AddInitializer(TensorData.FromFloat(scaleName, [], [parameters.Scale]));
+        graph.AddInitializer(new TensorProto { Name = zeroName, DataType = (int)zeroType, RawData = ByteString.CopyFrom(parameters.ZeroPoint) });
+        var quantized = graph.GenerateUniqueName($"{tensor}_quantized");
+        var dequantized = graph.GenerateUniqueName($"{tensor}_dequantized");
+        graph.AddNode(NewNode(graph, Quantize, $"{tensor}_QuantizeLinear", [tensor, scaleName, zeroName], quantized));
+        graph.AddNode(NewNode(graph, Dequantize, $"{tensor}_DequantizeLinear", [quantized, scaleName, zeroName], dequantized));
         foreach (var reader in readers)
         {
             for (var i = 0; i < reader.Input.Count; i++)
             {
                 if (reader.Input[i] == tensor)
                 {
-                    reader.Input[i] = dequantized;
+                    graph.SetInput(reader, i, dequantized);
                 }
             }
         }
     }
 
-    private static NodeProto NewNode(GraphIndex index, string opType, string name, string[] inputs, string output)
+    private static NodeProto NewNode(OnnxGraph graph, string opType, string name, string[] inputs, string output)
     {
-        var node = new NodeProto { OpType = opType, Name = index.FreshName(name) };
+        var node = new NodeProto { OpType = opType, Name = graph.GenerateUniqueName(name) };
         node.Input.AddRange(inputs);
         node.Output.Add(output);
         return node;
     }
 
-    private WeightParameters QuantizeWeight(GraphProto graph, GraphIndex index, WeightPlan plan, bool perChannel, Dictionary<string, WeightParameters> cache)
+    private WeightParameters QuantizeWeight(OnnxGraph graph, WeightPlan plan, bool perChannel, Dictionary<string, WeightParameters> cache)
     {
         var weight = plan.Weight;
         var key = $"{weight.Name}\u0001{plan.Axis}";
@@ -548,31 +550,31 @@ public sealed class StaticInt8QuantizationPass : ModelPass
             new DynamicInt8Options { PerChannel = perChannel, ReduceRange = _options.ReduceRange, WeightType = QuantizedWeightType.Int8 });
         var quantizedValues = plan.Axis == 0 ? Transpose(result.Values, rest, channels) : result.Values;
 
-        var qName = index.FreshName($"{weight.Name}_quantized");
-        var scaleName = index.FreshName($"{weight.Name}_scale");
-        var zeroName = index.FreshName($"{weight.Name}_zero_point");
+        var qName = graph.GenerateUniqueName($"{weight.Name}_quantized");
+        var scaleName = graph.GenerateUniqueName($"{weight.Name}_scale");
+        var zeroName = graph.GenerateUniqueName($"{weight.Name}_zero_point");
         long[] groupDims = perChannel ? [channels] : [];
         var q = new TensorProto { Name = qName, DataType = (int)TensorProto.Types.DataType.Int8, RawData = ByteString.CopyFrom(quantizedValues) };
         q.Dims.AddRange(weight.Dims);
         var zero = new TensorProto { Name = zeroName, DataType = (int)TensorProto.Types.DataType.Int8, RawData = ByteString.CopyFrom(result.ZeroPoints) };
         zero.Dims.AddRange(groupDims);
-        index.AddInitializer(q);
-        index.AddInitializer(TensorData.FromFloat(scaleName, groupDims, result.Scales));
-        index.AddInitializer(zero);
-        var output = index.FreshName($"{weight.Name}_dequantized");
-        var dq = NewNode(index, Dequantize, $"{weight.Name}_DequantizeLinear", [qName, scaleName, zeroName], output);
+        graph.AddInitializer(q);
+        graph.AddInitializer(TensorData.FromFloat(scaleName, groupDims, result.Scales));
+        graph.AddInitializer(zero);
+        var output = graph.GenerateUniqueName($"{weight.Name}_dequantized");
+        var dq = NewNode(graph, Dequantize, $"{weight.Name}_DequantizeLinear", [qName, scaleName, zeroName], output);
         if (perChannel)
         {
             dq.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = plan.Axis });
         }
 
-        graph.Node.Add(dq);
+        graph.AddNode(dq);
         var parameters = new WeightParameters(output, result.Scales);
         cache[key] = parameters;
         return parameters;
     }
 
-    private static string QuantizeBias(GraphProto graph, GraphIndex index, TensorProto bias, float inputScale, WeightParameters weight, bool perChannel)
+    private static string QuantizeBias(OnnxGraph graph, TensorProto bias, float inputScale, WeightParameters weight, bool perChannel)
     {
         if (!TensorData.TryReadFloat(bias, out var values))
         {
@@ -589,25 +591,25 @@ public sealed class StaticInt8QuantizationPass : ModelPass
             BitConverter.TryWriteBytes(quantized.AsSpan(c * 4, 4), q);
         }
 
-        var qName = index.FreshName($"{bias.Name}_quantized");
-        var scaleName = index.FreshName($"{bias.Name}_scale");
-        var zeroName = index.FreshName($"{bias.Name}_zero_point");
+        var qName = graph.GenerateUniqueName($"{bias.Name}_quantized");
+        var scaleName = graph.GenerateUniqueName($"{bias.Name}_scale");
+        var zeroName = graph.GenerateUniqueName($"{bias.Name}_zero_point");
         long[] groupDims = perChannel ? [values.Length] : [];
         var q32 = new TensorProto { Name = qName, DataType = (int)TensorProto.Types.DataType.Int32, RawData = ByteString.CopyFrom(quantized) };
         q32.Dims.Add(values.Length);
         var zero = new TensorProto { Name = zeroName, DataType = (int)TensorProto.Types.DataType.Int32, RawData = ByteString.CopyFrom(new byte[perChannel ? values.Length * 4 : 4]) };
         zero.Dims.AddRange(groupDims);
-        index.AddInitializer(q32);
-        index.AddInitializer(TensorData.FromFloat(scaleName, groupDims, perChannel ? scales : [scales[0]]));
-        index.AddInitializer(zero);
-        var output = index.FreshName($"{bias.Name}_dequantized");
-        var dq = NewNode(index, Dequantize, $"{bias.Name}_DequantizeLinear", [qName, scaleName, zeroName], output);
+        graph.AddInitializer(q32);
+        graph.AddInitializer(TensorData.FromFloat(scaleName, groupDims, perChannel ? scales : [scales[0]]));
+        graph.AddInitializer(zero);
+        var output = graph.GenerateUniqueName($"{bias.Name}_dequantized");
+        var dq = NewNode(graph, Dequantize, $"{bias.Name}_DequantizeLinear", [qName, scaleName, zeroName], output);
         if (perChannel)
         {
             dq.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 0 });
         }
 
-        graph.Node.Add(dq);
+        graph.AddNode(dq);
         return output;
     }
 
@@ -623,72 +625,6 @@ public sealed class StaticInt8QuantizationPass : ModelPass
         }
 
         return result;
-    }
-
-    /// <summary>Reorders the nodes so that each comes after the producers of its inputs, keeping the original order otherwise.</summary>
-    private static void SortTopologically(GraphProto graph)
-    {
-        var nodes = graph.Node.ToList();
-        var producer = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < nodes.Count; i++)
-        {
-            foreach (var output in nodes[i].Output)
-            {
-                if (output.Length > 0)
-                {
-                    producer[output] = i;
-                }
-            }
-        }
-
-        var pending = new int[nodes.Count];
-        var dependents = new List<int>[nodes.Count];
-        for (var i = 0; i < nodes.Count; i++)
-        {
-            dependents[i] = [];
-        }
-
-        for (var i = 0; i < nodes.Count; i++)
-        {
-            foreach (var input in nodes[i].Input.Distinct(StringComparer.Ordinal))
-            {
-                if (producer.TryGetValue(input, out var p) && p != i)
-                {
-                    pending[i]++;
-                    dependents[p].Add(i);
-                }
-            }
-        }
-
-        var ready = new PriorityQueue<int, int>();
-        for (var i = 0; i < nodes.Count; i++)
-        {
-            if (pending[i] == 0)
-            {
-                ready.Enqueue(i, i);
-            }
-        }
-
-        var order = new List<NodeProto>(nodes.Count);
-        while (ready.TryDequeue(out var i, out _))
-        {
-            order.Add(nodes[i]);
-            foreach (var d in dependents[i])
-            {
-                if (--pending[d] == 0)
-                {
-                    ready.Enqueue(d, d);
-                }
-            }
-        }
-
-        if (order.Count != nodes.Count)
-        {
-            throw new InvalidOperationException("The quantized graph has a cycle.");
-        }
-
-        graph.Node.Clear();
-        graph.Node.AddRange(order);
     }
 
     private sealed record WeightPlan(NodeProto Node, string Activation, TensorProto Weight, int Axis, TensorProto? Bias, bool FoldedBiasAdd = false);
