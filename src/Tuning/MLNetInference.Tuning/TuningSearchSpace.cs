@@ -53,10 +53,7 @@ public sealed class TuningSearchSpace
         {
             recipes.Add(new("int8-per-tensor", "fuse+int8-dynamic") { Int8 = new DynamicInt8Options { PerChannel = false } });
             recipes.Add(new("int8-reduce-range", "fuse+int8-dynamic") { Int8 = new DynamicInt8Options { PerChannel = true, ReduceRange = true } });
-            if (OptimizationRecipe.IsImplemented(OptimizationRecipe.Int8Static))
-            {
-                recipes.Add(new("int8-static", "fuse+int8-static"));
-            }
+            recipes.Add(new("int8-static", "fuse+int8-static"));
 
             recipes.Add(new("int4-weights", "fuse+int4-weights"));
             if (gpu)

@@ -32,7 +32,6 @@ public sealed class OptimizationRecipeTests
 
         var passes = recipe.CreatePasses().Passes;
 
-        Assert.IsTrue(OptimizationRecipe.IsImplemented(OptimizationRecipe.Int8Static));
         Assert.IsInstanceOfType<MLNetInference.Optimizers.Quantization.Static.StaticInt8QuantizationPass>(passes[^1]);
     }
 

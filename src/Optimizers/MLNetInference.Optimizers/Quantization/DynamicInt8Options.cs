@@ -49,4 +49,19 @@ public sealed class DynamicInt8Options
 
         return new Internal.WeightSelection(ExcludedOpTypes, ExcludedNodeNames, MinimumWeightElements);
     }
+
+    /// <summary>Returns a copy of these settings that also leaves the named nodes in float.</summary>
+    /// <param name="nodeNames">More node names to exclude.</param>
+    /// <returns>These settings when <paramref name="nodeNames"/> is empty, else a copy.</returns>
+    internal DynamicInt8Options ExcludingNodes(IReadOnlyCollection<string> nodeNames) => nodeNames.Count == 0 ? this : new()
+    {
+        // Every property, so that the copy differs only in its exclusions.
+        PerChannel = PerChannel,
+        ReduceRange = ReduceRange,
+        WeightType = WeightType,
+        ExcludedOpTypes = ExcludedOpTypes,
+        ExcludedNodeNames = [.. ExcludedNodeNames.Union(nodeNames, StringComparer.Ordinal)],
+        MinimumWeightElements = MinimumWeightElements,
+        FoldBias = FoldBias,
+    };
 }

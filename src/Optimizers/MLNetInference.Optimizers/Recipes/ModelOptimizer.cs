@@ -16,7 +16,6 @@ public static class ModelOptimizer
     /// <returns>The optimized model and its report.</returns>
     /// <exception cref="OnnxFormatException">The model is malformed.</exception>
     /// <exception cref="PassFailedException">A pass failed; the message names it.</exception>
-    /// <exception cref="NotSupportedException">A recipe step is not implemented in this version.</exception>
     public static OptimizationResult Optimize(byte[] model, OptimizationRecipe recipe, SampleInputOptions? samples = null) =>
         Optimize(model, recipe, samples, calibration: null);
 
@@ -31,26 +30,32 @@ public static class ModelOptimizer
     /// <returns>The optimized model and its report.</returns>
     /// <exception cref="OnnxFormatException">The model is malformed.</exception>
     /// <exception cref="PassFailedException">A pass failed (calibration included); the message names it.</exception>
-    /// <exception cref="NotSupportedException">A recipe step is not implemented in this version.</exception>
-    public static OptimizationResult Optimize(byte[] model, OptimizationRecipe recipe, SampleInputOptions? samples, CalibrationData? calibration)
+    public static OptimizationResult Optimize(byte[] model, OptimizationRecipe recipe, SampleInputOptions? samples, CalibrationData? calibration) =>
+        Optimize(model, recipe, new RecipeContext { Samples = samples, Calibration = calibration });
+
+    /// <summary>Optimizes a model, each recipe step taking its settings from a context.</summary>
+    /// <param name="model">The serialized original model.</param>
+    /// <param name="recipe">The recipe.</param>
+    /// <param name="context">
+    /// The settings: calibration data for <c>int8-static</c> (generated inputs, with a warning in
+    /// <see cref="OptimizationResult.Warnings"/>, when absent), INT8 and INT4 options, nodes to keep in float, and the
+    /// sample inputs of the accuracy check.
+    /// </param>
+    /// <returns>The optimized model and its report.</returns>
+    /// <exception cref="OnnxFormatException">The model is malformed.</exception>
+    /// <exception cref="PassFailedException">A pass failed (calibration included); the message names it.</exception>
+    public static OptimizationResult Optimize(byte[] model, OptimizationRecipe recipe, RecipeContext context)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(context);
         var proto = OnnxModelIO.Parse(model);
         ModelChecks.Validate(proto);
         var before = proto.Graph.Node.Count;
-        var passes = recipe.CreatePasses();
-        if (calibration is not null)
-        {
-            passes = new PassManager(
-                passes.Passes.Select(p => p is StaticInt8QuantizationPass ? new StaticInt8QuantizationPass(calibration.Samples, calibration.Options) : p),
-                passes.MaxIterations,
-                passes.Name);
-        }
-
+        var passes = recipe.CreatePasses(context);
         passes.Run(proto);
         var optimized = OnnxModelIO.ToBytes(proto);
-        var verification = ModelVerifier.Compare(model, optimized, samples);
+        var verification = ModelVerifier.Compare(model, optimized, context.Samples);
         var warnings = passes.Passes.OfType<StaticInt8QuantizationPass>().SelectMany(p => p.LastSummary?.Warnings ?? []).ToArray();
         return new OptimizationResult(recipe.ToString(), optimized, before, proto.Graph.Node.Count, model.LongLength, optimized.LongLength, passes.LastReport, verification)
         {

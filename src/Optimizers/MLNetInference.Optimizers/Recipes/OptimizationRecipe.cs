@@ -11,7 +11,8 @@ namespace MLNetInference.Optimizers.Recipes;
 
 /// <summary>
 /// A named optimization recipe: steps joined with <c>+</c>, for example <c>fuse+int8-dynamic</c>. Each step is a set of
-/// passes; <see cref="CreatePasses"/> builds the pass manager that runs them to a fixpoint.
+/// passes; <see cref="CreatePasses"/> builds the pass manager that runs them to a fixpoint, handing each step the
+/// settings of a <see cref="RecipeContext"/>.
 /// </summary>
 public sealed class OptimizationRecipe
 {
@@ -38,7 +39,8 @@ public sealed class OptimizationRecipe
     /// <summary>INT4 weight-only quantization (MatMulNBits).</summary>
     public const string Int4Weights = "int4-weights";
 
-    private static readonly Dictionary<string, Func<IReadOnlyList<string>, IEnumerable<ModelPass>>?> Steps = new(StringComparer.Ordinal)
+    // Each step builds its passes from the recipe's step names and the caller's settings.
+    private static readonly Dictionary<string, Func<IReadOnlyList<string>, RecipeContext, IEnumerable<ModelPass>>> Steps = new(StringComparer.Ordinal)
     {
         // Attention and Gemm fusion hide MatMuls from INT4 weight quantization (MatMulNBits has no attention or Gemm
         // form), so a recipe with int4-weights fuses everything else only; int8-dynamic turns Attention into QAttention.
@@ -46,12 +48,20 @@ public sealed class OptimizationRecipe
         // unfused and quantizes them. Before dynamic INT8, SkipLayerNormalization and BiasGelu are left out: the bias Adds
         // fold into DynamicQuantizeMatMul instead, and ORT's CPU Add + LayerNormalization and Gelu beat those two kernels
         // there (fuse+int8-dynamic on MiniLM went from 2.0x to 2.5-2.6x fp32 at seq 128, one thread).
-        [Fuse] = static steps => [new RemoveIdentityAndDropout(), new DeadCodeElimination(), new MakeBatchSymbolic(), new RuleBasedPass("fold-constant-shapes", [new ConstantShapeFoldingRule()]), .. FusionPasses.Create(includeAttention: !steps.Contains(Int4Weights) && !steps.Contains(Int8Static), includeGemm: !steps.Contains(Int4Weights), includeSkipLayerNormAndBiasGelu: !steps.Contains(Int8Dynamic) && !steps.Contains(Int8DynamicSensitive))],
-        [Int8Dynamic] = static _ => [new QAttentionQuantizationPass(), new DynamicInt8QuantizationPass()],
-        [Int8DynamicSensitive] = static _ => [new QAttentionQuantizationPass(), new SensitiveDynamicInt8QuantizationPass(treatment: SensitiveMatMulTreatment.SmoothActivations)],
-        [Int8Static] = static _ => [new RuleBasedPass("fold-batchnorm", [new BatchNormIntoConvFusion()]), new StaticInt8QuantizationPass()],
-        [Fp16] = static _ => [new Fp16ConversionPass()],
-        [Int4Weights] = static _ => [new Int4WeightQuantizationPass(new Int4Options { Symmetric = false, BlockSize = 16, ErrorMinimizingScales = true })],
+        [Fuse] = static (steps, _) => [new RemoveIdentityAndDropout(), new DeadCodeElimination(), new MakeBatchSymbolic(), new RuleBasedPass("fold-constant-shapes", [new ConstantShapeFoldingRule()]), .. FusionPasses.Create(includeAttention: !steps.Contains(Int4Weights) && !steps.Contains(Int8Static), includeGemm: !steps.Contains(Int4Weights), includeSkipLayerNormAndBiasGelu: !steps.Contains(Int8Dynamic) && !steps.Contains(Int8DynamicSensitive))],
+        [Int8Dynamic] = static (_, context) => context.IncludeQuantization
+            ? [new QAttentionQuantizationPass(Int8(context)), new DynamicInt8QuantizationPass(Int8(context))]
+            : [],
+        [Int8DynamicSensitive] = static (_, context) => context.IncludeQuantization
+            ? [new QAttentionQuantizationPass(Int8(context)), new SensitiveDynamicInt8QuantizationPass(options: new DynamicInt8Options().ExcludingNodes(context.KeepInFloat), treatment: SensitiveMatMulTreatment.SmoothActivations)]
+            : [],
+        [Int8Static] = static (_, context) => context.IncludeQuantization
+            ? [new RuleBasedPass("fold-batchnorm", [new BatchNormIntoConvFusion()]), new StaticInt8QuantizationPass(context.Calibration?.Samples, (context.Calibration?.Options ?? new StaticInt8Options()).ExcludingNodes(context.KeepInFloat))]
+            : [new RuleBasedPass("fold-batchnorm", [new BatchNormIntoConvFusion()])],
+        [Fp16] = static (_, _) => [new Fp16ConversionPass()],
+        [Int4Weights] = static (_, context) => context.IncludeQuantization
+            ? [new Int4WeightQuantizationPass((context.Int4 ?? new Int4Options { Symmetric = false, BlockSize = 16, ErrorMinimizingScales = true }).ExcludingNodes(context.KeepInFloat))]
+            : [],
     };
 
     private OptimizationRecipe(IReadOnlyList<string> steps)
@@ -96,21 +106,17 @@ public sealed class OptimizationRecipe
         return new OptimizationRecipe(steps);
     }
 
-    /// <summary>Tells whether this version implements a step.</summary>
-    /// <param name="step">The step name.</param>
-    /// <returns><see langword="true"/> when the step has passes.</returns>
-    public static bool IsImplemented(string step) => Steps.TryGetValue(step, out var factory) && factory is not null;
-
-    /// <summary>Builds the pass manager for the recipe.</summary>
+    /// <summary>Builds the pass manager for the recipe, each step taking its settings from the context.</summary>
+    /// <param name="context">The settings (calibration data, INT8 and INT4 options, nodes to keep in float); <see cref="RecipeContext.Default"/> when <see langword="null"/>.</param>
     /// <returns>The passes, run to a fixpoint.</returns>
-    /// <exception cref="NotSupportedException">A step is not implemented in this version.</exception>
-    public PassManager CreatePasses()
+    /// <exception cref="ArgumentOutOfRangeException">An option in <paramref name="context"/> is out of range.</exception>
+    public PassManager CreatePasses(RecipeContext? context = null)
     {
+        context ??= RecipeContext.Default;
         var passes = new List<ModelPass>();
         foreach (var step in StepNames)
         {
-            var factory = Steps[step] ?? throw new NotSupportedException($"Recipe step '{step}' is not implemented yet. Implemented: {string.Join(", ", KnownSteps.Where(IsImplemented))}.");
-            passes.AddRange(factory(StepNames));
+            passes.AddRange(Steps[step](StepNames, context));
         }
 
         return new PassManager(passes, name: string.Join('+', StepNames));
@@ -119,11 +125,5 @@ public sealed class OptimizationRecipe
     /// <inheritdoc/>
     public override string ToString() => string.Join('+', StepNames);
 
-    internal static void Register(string step, Func<IReadOnlyList<string>, IEnumerable<ModelPass>> factory)
-    {
-        lock (Steps)
-        {
-            Steps[step] = factory;
-        }
-    }
+    private static DynamicInt8Options Int8(RecipeContext context) => (context.Int8 ?? new DynamicInt8Options()).ExcludingNodes(context.KeepInFloat);
 }

@@ -145,38 +145,16 @@ internal sealed class OnnxTrialEvaluator : ITrialEvaluator, IDisposable
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    private static PassManager Passes(RecipeCandidate candidate, bool includeQuantization, IReadOnlyList<IReadOnlyDictionary<string, SampleTensor>> samples)
-    {
-        var manager = OptimizationRecipe.Parse(candidate.Recipe).CreatePasses();
-        var passes = new List<ModelPass>();
-        foreach (var pass in manager.Passes)
+    private static PassManager Passes(RecipeCandidate candidate, bool includeQuantization, IReadOnlyList<IReadOnlyDictionary<string, SampleTensor>> samples) =>
+        OptimizationRecipe.Parse(candidate.Recipe).CreatePasses(new RecipeContext
         {
-            switch (pass)
-            {
-                case DynamicInt8QuantizationPass or QAttentionQuantizationPass or Int4WeightQuantizationPass or StaticInt8QuantizationPass when !includeQuantization:
-                    break;
-                case StaticInt8QuantizationPass:
-                    // Static quantization calibrates its activation ranges on the tuning samples.
-                    passes.Add(new StaticInt8QuantizationPass(samples));
-                    break;
-                case DynamicInt8QuantizationPass when candidate.Int8 is not null:
-                    passes.Add(new DynamicInt8QuantizationPass(candidate.Int8));
-                    break;
-                case QAttentionQuantizationPass when candidate.Int8 is not null:
-                    // The fused attention's Q/K/V weights take the same settings and exclusions as the other MatMuls.
-                    passes.Add(new QAttentionQuantizationPass(candidate.Int8));
-                    break;
-                case Int4WeightQuantizationPass when candidate.Int4 is not null:
-                    passes.Add(new Int4WeightQuantizationPass(candidate.Int4));
-                    break;
-                default:
-                    passes.Add(pass);
-                    break;
-            }
-        }
-
-        return new PassManager(passes, name: manager.Name);
-    }
+            // Static quantization calibrates its activation ranges on the tuning samples; the fused attention's Q/K/V
+            // weights take the same INT8 settings and exclusions as the other MatMuls.
+            Calibration = new CalibrationData(samples),
+            Int8 = candidate.Int8,
+            Int4 = candidate.Int4,
+            IncludeQuantization = includeQuantization,
+        });
 
     private List<OnnxModelSession> Sessions(TrialConfiguration configuration)
     {

@@ -46,4 +46,21 @@ public sealed class Int4Options
 
     /// <summary>Gets the fewest weight elements (K × N) a weight must have to be quantized; smaller weights stay fp32. Default 0.</summary>
     public int MinimumWeightElements { get; init; }
+
+    /// <summary>Returns a copy of these settings that also leaves the named nodes in float.</summary>
+    /// <param name="nodeNames">More node names to exclude.</param>
+    /// <returns>These settings when <paramref name="nodeNames"/> is empty, else a copy.</returns>
+    internal Int4Options ExcludingNodes(IReadOnlyCollection<string> nodeNames) => nodeNames.Count == 0 ? this : new()
+    {
+        // Every property, so that the copy differs only in its exclusions.
+        BlockSize = BlockSize,
+        Symmetric = Symmetric,
+        ErrorMinimizingScales = ErrorMinimizingScales,
+        AccuracyLevel = AccuracyLevel,
+        ExcludedOpTypes = ExcludedOpTypes,
+        ExcludedNodeNames = [.. ExcludedNodeNames.Union(nodeNames, StringComparer.Ordinal)],
+        KeepMostSensitiveInFloat = KeepMostSensitiveInFloat,
+        SensitivitySamples = SensitivitySamples,
+        MinimumWeightElements = MinimumWeightElements,
+    };
 }

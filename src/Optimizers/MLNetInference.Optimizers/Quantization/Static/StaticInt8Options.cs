@@ -62,4 +62,24 @@ public sealed class StaticInt8Options
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxCalibrationSamples, 1, nameof(MaxCalibrationSamples));
         ArgumentOutOfRangeException.ThrowIfLessThan(GeneratedSampleCount, 1, nameof(GeneratedSampleCount));
     }
+
+    /// <summary>Returns a copy of these settings that also leaves the named nodes in float.</summary>
+    /// <param name="nodeNames">More node names to exclude.</param>
+    /// <returns>These settings when <paramref name="nodeNames"/> is empty, else a copy.</returns>
+    internal StaticInt8Options ExcludingNodes(IReadOnlyCollection<string> nodeNames) => nodeNames.Count == 0 ? this : new()
+    {
+        // Every property, so that the copy differs only in its exclusions.
+        Method = Method,
+        Percentile = Percentile,
+        HistogramBins = HistogramBins,
+        Activations = Activations,
+        PerChannel = PerChannel,
+        ReduceRange = ReduceRange,
+        QuantizeConnectingOps = QuantizeConnectingOps,
+        ExcludedOpTypes = ExcludedOpTypes,
+        ExcludedNodeNames = [.. ExcludedNodeNames.Union(nodeNames, StringComparer.Ordinal)],
+        MinimumWeightElements = MinimumWeightElements,
+        MaxCalibrationSamples = MaxCalibrationSamples,
+        GeneratedSampleCount = GeneratedSampleCount,
+    };
 }

@@ -1,0 +1,57 @@
+using MLNetInference.Optimizers.Quantization;
+using MLNetInference.Optimizers.Quantization.Int4;
+using MLNetInference.Optimizers.Quantization.Static;
+using MLNetInference.Optimizers.Verification;
+
+namespace MLNetInference.Optimizers.Recipes;
+
+/// <summary>
+/// The settings a recipe's steps take when they build their passes (<see cref="OptimizationRecipe.CreatePasses(RecipeContext?)"/>):
+/// calibration data, the INT8 and INT4 options, the nodes to keep in float, and the sample inputs of the accuracy check.
+/// </summary>
+/// <remarks>
+/// Every setting is optional; a step whose setting is <see langword="null"/> builds its pass with the defaults it
+/// documents. <see cref="Default"/> is the context with no settings.
+/// </remarks>
+public sealed class RecipeContext
+{
+    /// <summary>Gets the context with no settings: every step uses its defaults.</summary>
+    public static RecipeContext Default { get; } = new();
+
+    /// <summary>
+    /// Gets what <c>int8-static</c> calibrates on, and its settings. When <see langword="null"/> the step calibrates on
+    /// generated inputs with the default <see cref="StaticInt8Options"/>, and its summary warns about it.
+    /// </summary>
+    public CalibrationData? Calibration { get; init; }
+
+    /// <summary>
+    /// Gets the settings of the dynamic INT8 steps (<c>int8-dynamic</c>, and the fused attention of
+    /// <c>int8-dynamic-sensitive</c>). When <see langword="null"/> the defaults of <see cref="DynamicInt8Options"/> apply.
+    /// </summary>
+    public DynamicInt8Options? Int8 { get; init; }
+
+    /// <summary>
+    /// Gets the settings of <c>int4-weights</c>. When <see langword="null"/> the step uses its own defaults: asymmetric,
+    /// block size 16, error-minimizing scales.
+    /// </summary>
+    public Int4Options? Int4 { get; init; }
+
+    /// <summary>
+    /// Gets the names of nodes every quantizing step leaves in float, on top of the exclusions of the step's own
+    /// options. Empty by default.
+    /// </summary>
+    public IReadOnlyCollection<string> KeepInFloat { get; init; } = [];
+
+    /// <summary>
+    /// Gets the sample-input settings of the accuracy check that <see cref="ModelOptimizer"/> runs after the passes;
+    /// defaults when <see langword="null"/>.
+    /// </summary>
+    public SampleInputOptions? Samples { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether the quantizing steps build their quantization passes (the default). When
+    /// <see langword="false"/> a recipe builds only its graph rewrites, for example to list the nodes its quantizer
+    /// would see.
+    /// </summary>
+    public bool IncludeQuantization { get; init; } = true;
+}
