@@ -127,6 +127,81 @@ public sealed class OnnxGraphTests
     }
 
     [TestMethod]
+    public void ReplaceNode_SameOutput_KeepsPositionAndReindexes()
+    {
+        var model = TestModelBuilder.Chain().Build();
+        var graph = new OnnxGraph(model);
+        var relu1 = graph.GetProducer("a")!;
+        var sigmoid = new NodeProto { OpType = "Sigmoid", Name = "sigmoid" };
+        sigmoid.Input.Add("x");
+        sigmoid.Output.Add("a");
+
+        graph.ReplaceNode(relu1, sigmoid);
+
+        Assert.AreSame(sigmoid, graph.Nodes[0]);
+        Assert.AreSame(sigmoid, graph.GetProducer("a"));
+        Assert.IsFalse(graph.Contains(relu1));
+        CollectionAssert.AreEqual(new[] { "sigmoid" }, graph.GetConsumers("x").Select(n => n.Name).ToArray());
+    }
+
+    [TestMethod]
+    public void ReplaceNode_OutputDefinedElsewhere_ThrowsAndLeavesTheGraphAsItWas()
+    {
+        var graph = new OnnxGraph(TestModelBuilder.Chain().Build());
+        var relu1 = graph.GetProducer("a")!;
+        var clash = new NodeProto { OpType = "Sigmoid", Name = "clash" };
+        clash.Input.Add("x");
+        clash.Output.Add("b");
+
+        Assert.ThrowsExactly<InvalidOperationException>(() => graph.ReplaceNode(relu1, clash));
+
+        Assert.AreSame(relu1, graph.Nodes[0]);
+        Assert.AreSame(relu1, graph.GetProducer("a"));
+        Assert.AreEqual("add", graph.GetProducer("b")!.Name);
+    }
+
+    [TestMethod]
+    public void UpdateNode_NewInputAndOutput_ProducerAndConsumerMapsFollow()
+    {
+        var graph = new OnnxGraph(TestModelBuilder.Chain().Build());
+        var relu2 = graph.GetProducer("y")!;
+        graph.RemoveNode(graph.GetProducer("b")!);
+
+        graph.UpdateNode(relu2, n =>
+        {
+            n.Input[0] = "a";
+            n.Output[0] = "b";
+        });
+
+        Assert.AreSame(relu2, graph.GetProducer("b"));
+        Assert.IsNull(graph.GetProducer("y"));
+        CollectionAssert.AreEqual(new[] { "relu2" }, graph.GetConsumers("a").Select(n => n.Name).ToArray());
+    }
+
+    [TestMethod]
+    public void RemoveUnusedInitializers_UsedAndUnused_RemovesOnlyTheUnused()
+    {
+        var model = TestModelBuilder.Chain().Float("dead", [1], 1f).Build();
+        var graph = new OnnxGraph(model);
+
+        Assert.AreEqual(1, graph.RemoveUnusedInitializers(["bias", "dead", "dead", "not-there"]));
+
+        CollectionAssert.AreEqual(new[] { "bias" }, model.Graph.Initializer.Select(i => i.Name).ToArray());
+    }
+
+    [TestMethod]
+    public void GetConstantInitializer_OverridableOrConstantNode_IsNull()
+    {
+        var model = TestModelBuilder.Chain().Build();
+        model.Graph.Input.Add(TestModelBuilder.ValueInfo("bias", TensorProto.Types.DataType.Float, [4]));
+        var graph = new OnnxGraph(model);
+
+        Assert.IsNull(graph.GetConstantInitializer("bias"), "a graph input may override it");
+        Assert.IsNull(graph.GetConstantInitializer("a"), "a node output");
+        Assert.IsNull(graph.GetConstantInitializer(string.Empty));
+    }
+
+    [TestMethod]
     public void AddNode_OutputAlreadyDefined_ThrowsInvalidOperation()
     {
         var graph = new OnnxGraph(TestModelBuilder.Chain().Build());
