@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
+using MLNetInference.Core.Runtime;
 using MLNetInference.Optimizers.Verification;
 
 namespace MLNetInference.Cli;
@@ -23,30 +24,26 @@ internal static class LatencyProbe
         // A model whose batch is fixed at 1 runs a batch of 16 as 16 calls.
         var aBatch = FixedUnitBatch(a) ? 1 : batch;
         var bBatch = FixedUnitBatch(b) ? 1 : batch;
-        var aInputs = Inputs(originalBytes, aBatch, sequenceLength);
-        var bInputs = Inputs(optimizedBytes, bBatch, sequenceLength);
-        try
-        {
-            var aTimes = new List<double>();
-            var bTimes = new List<double>();
-            for (var round = -1; round < Rounds; round++)
-            {
-                var ta = Time(a, aInputs, batch / aBatch);
-                var tb = Time(b, bInputs, batch / bBatch);
-                if (round >= 0)
-                {
-                    aTimes.Add(ta);
-                    bTimes.Add(tb);
-                }
-            }
+        var aRunner = new SampleRunner(a, modelName: "original");
+        var bRunner = new SampleRunner(b, modelName: "optimized");
 
-            return (Median(aTimes), Median(bTimes));
-        }
-        finally
+        // Inputs are bound once, outside the timed calls.
+        using var aInputs = aRunner.Bind(Sample(originalBytes, aBatch, sequenceLength));
+        using var bInputs = bRunner.Bind(Sample(optimizedBytes, bBatch, sequenceLength));
+        var aTimes = new List<double>();
+        var bTimes = new List<double>();
+        for (var round = -1; round < Rounds; round++)
         {
-            Dispose(aInputs);
-            Dispose(bInputs);
+            var ta = Time(aRunner, aInputs, batch / aBatch);
+            var tb = Time(bRunner, bInputs, batch / bBatch);
+            if (round >= 0)
+            {
+                aTimes.Add(ta);
+                bTimes.Add(tb);
+            }
         }
+
+        return (Median(aTimes), Median(bTimes));
     }
 
     private static InferenceSession Session(byte[] model)
@@ -68,32 +65,15 @@ internal static class LatencyProbe
         return session.InputMetadata.Count > 0;
     }
 
-    private static Dictionary<string, OrtValue> Inputs(byte[] model, int batch, int sequenceLength)
-    {
-        var sample = SampleInputGenerator.Generate(model, new SampleInputOptions { SampleCount = 1, BatchSize = batch, SequenceLength = sequenceLength })[0];
-        var values = new Dictionary<string, OrtValue>(StringComparer.Ordinal);
-        foreach (var (name, tensor) in sample)
-        {
-            values[name] = tensor.Data switch
-            {
-                float[] f => OrtValue.CreateTensorValueFromMemory(f, tensor.Shape),
-                long[] l => OrtValue.CreateTensorValueFromMemory(l, tensor.Shape),
-                int[] i => OrtValue.CreateTensorValueFromMemory(i, tensor.Shape),
-                double[] d => OrtValue.CreateTensorValueFromMemory(d, tensor.Shape),
-                _ => throw new NotSupportedException($"Input '{name}' has an element type the latency probe cannot generate."),
-            };
-        }
+    private static IReadOnlyDictionary<string, SampleTensor> Sample(byte[] model, int batch, int sequenceLength) =>
+        SampleInputGenerator.Generate(model, new SampleInputOptions { SampleCount = 1, BatchSize = batch, SequenceLength = sequenceLength })[0];
 
-        return values;
-    }
-
-    private static double Time(InferenceSession session, Dictionary<string, OrtValue> inputs, int calls)
+    private static double Time(SampleRunner runner, SampleBinding inputs, int calls)
     {
-        using var runOptions = new RunOptions();
         var clock = Stopwatch.StartNew();
         for (var c = 0; c < calls; c++)
         {
-            using var outputs = session.Run(runOptions, inputs, session.OutputNames);
+            using var outputs = runner.Run(inputs);
         }
 
         return clock.Elapsed.TotalMilliseconds;
@@ -103,13 +83,5 @@ internal static class LatencyProbe
     {
         values.Sort();
         return values[values.Count / 2];
-    }
-
-    private static void Dispose(Dictionary<string, OrtValue> values)
-    {
-        foreach (var value in values.Values)
-        {
-            value.Dispose();
-        }
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using MLNetInference.Core.Onnx;
 using Microsoft.ML;
+using MLNetInference.Core.Runtime;
 using MLNetInference.Optimizers;
 using MLNetInference.Optimizers.Quantization.Static;
 using MLNetInference.Optimizers.Recipes;
@@ -104,7 +105,7 @@ internal static class OptimizeCommand
 
             return 0;
         }
-        catch (Exception ex) when (ex is OnnxFormatException or PassFailedException or NotSupportedException or IOException or ArgumentException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        catch (Exception ex) when (ex is OnnxFormatException or PassFailedException or NotSupportedException or IOException or ArgumentException or InferenceException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
             return 1;

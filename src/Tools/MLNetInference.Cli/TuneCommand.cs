@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using MLNetInference.Core.Onnx;
+using MLNetInference.Core.Runtime;
 using MLNetInference.Optimizers;
 using MLNetInference.Tuning;
 using Spectre.Console;
@@ -123,7 +124,7 @@ internal static class TuneCommand
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
             return 2;
         }
-        catch (Exception ex) when (ex is TuningException or OnnxFormatException or PassFailedException or IOException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        catch (Exception ex) when (ex is TuningException or OnnxFormatException or PassFailedException or IOException or InferenceException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
             return 1;

@@ -1,4 +1,4 @@
-using MLNetInference.Optimizers.Verification;
+using MLNetInference.Core.Runtime;
 
 namespace MLNetInference.Tuning;
 

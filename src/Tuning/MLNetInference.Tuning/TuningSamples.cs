@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Tokenizers;
-using MLNetInference.Optimizers.Verification;
+using MLNetInference.Core.Runtime;
 
 namespace MLNetInference.Tuning;
 

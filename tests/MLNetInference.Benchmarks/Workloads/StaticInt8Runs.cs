@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using Microsoft.ML;
 using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Benchmarks.Harness;
+using MLNetInference.Core.Runtime;
 using MLNetInference.Models;
 using MLNetInference.Optimizers.Quantization.Static;
 using MLNetInference.Optimizers.Recipes;

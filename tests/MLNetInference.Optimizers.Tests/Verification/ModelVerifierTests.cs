@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MLNetInference.Core.Runtime;
 using MLNetInference.Models;
 using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;

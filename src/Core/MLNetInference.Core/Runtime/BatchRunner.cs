@@ -190,7 +190,7 @@ public sealed class BatchRunner
                 };
             }
 
-            return Execute(values, cancellationToken);
+            return SessionExecution.Run(_model.Session, _model.ModelName, _inputNames, values, _outputNames, cancellationToken);
         }
         finally
         {
@@ -213,41 +213,6 @@ public sealed class BatchRunner
                         break;
                 }
             }
-        }
-    }
-
-    private IDisposableReadOnlyCollection<OrtValue> Execute(OrtValue[] values, CancellationToken cancellationToken)
-    {
-        RunOptions? runOptions = null;
-        CancellationTokenRegistration registration = default;
-        try
-        {
-            runOptions = new RunOptions();
-            if (cancellationToken.CanBeCanceled)
-            {
-                // PERF: one registration per batch, not per row; Terminate stops a long Run between kernels.
-                var captured = runOptions;
-                registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, captured);
-            }
-
-            return _model.Session.Run(runOptions, _inputNames, values, _outputNames);
-        }
-        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw new OperationCanceledException("The batch was cancelled while running.", cancellationToken);
-        }
-        catch (OnnxRuntimeException ex)
-        {
-            throw new InferenceException(_model.ModelName, $"ONNX Runtime failed while running model '{_model.ModelName}': {ex.Message}", ex);
-        }
-        catch (ObjectDisposedException ex)
-        {
-            throw new InferenceException(_model.ModelName, $"Model '{_model.ModelName}' was disposed while a batch was running.", ex);
-        }
-        finally
-        {
-            registration.Dispose();
-            runOptions?.Dispose();
         }
     }
 

@@ -1,4 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
+using MLNetInference.Core;
+using MLNetInference.Core.Runtime;
 using MLNetInference.Optimizers.Verification.Internal;
 
 namespace MLNetInference.Optimizers.Verification;
@@ -16,7 +18,8 @@ public static class ModelVerifier
     /// <param name="options">How to run the models; defaults when <see langword="null"/>.</param>
     /// <returns>The comparison.</returns>
     /// <exception cref="MLNetInference.Core.Onnx.OnnxFormatException">The original is not an ONNX model.</exception>
-    /// <exception cref="OnnxRuntimeException">ONNX Runtime cannot load or run a model.</exception>
+    /// <exception cref="OnnxRuntimeException">ONNX Runtime cannot load a model.</exception>
+    /// <exception cref="InferenceException">ONNX Runtime cannot run a model; the message names it.</exception>
     public static VerificationReport Compare(byte[] original, byte[] optimized, SampleInputOptions? inputOptions = null, VerificationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(original);
@@ -31,7 +34,9 @@ public static class ModelVerifier
     /// <param name="options">How to run the models; defaults when <see langword="null"/>.</param>
     /// <returns>The comparison, one entry per output of the original model.</returns>
     /// <exception cref="ArgumentException"><paramref name="samples"/> is empty, or a sample's data does not match its shape or has an unsupported type.</exception>
-    /// <exception cref="OnnxRuntimeException">ONNX Runtime cannot load or run a model.</exception>
+    /// <exception cref="InvalidInputException">A sample lacks an input of a model or gives it another element type.</exception>
+    /// <exception cref="OnnxRuntimeException">ONNX Runtime cannot load a model.</exception>
+    /// <exception cref="InferenceException">ONNX Runtime cannot run a model; the message names it.</exception>
     public static VerificationReport Compare(
         byte[] original,
         byte[] optimized,
@@ -66,10 +71,12 @@ public static class ModelVerifier
             }
         }
 
+        var originalRunner = new SampleRunner(originalSession, outputNames, "original");
+        var optimizedRunner = comparable.Length == 0 ? null : new SampleRunner(optimizedSession, comparable, "optimized");
         foreach (var sample in samples)
         {
-            var expected = SessionRunner.Run(originalSession, sample, outputNames);
-            var actual = comparable.Length == 0 ? [] : SessionRunner.Run(optimizedSession, sample, comparable);
+            var expected = Read(originalRunner, sample);
+            var actual = optimizedRunner is null ? [] : Read(optimizedRunner, sample);
             foreach (var accumulator in accumulators)
             {
                 if (actual.TryGetValue(accumulator.Name, out var got))
@@ -80,5 +87,11 @@ public static class ModelVerifier
         }
 
         return new VerificationReport(samples.Count, accumulators.Select(a => a.ToComparison()).ToArray());
+    }
+
+    private static Dictionary<string, OutputValues> Read(SampleRunner runner, IReadOnlyDictionary<string, SampleTensor> sample)
+    {
+        using var result = runner.Run(sample);
+        return OutputValues.ReadAll(result);
     }
 }

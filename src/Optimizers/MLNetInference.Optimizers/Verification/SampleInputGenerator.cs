@@ -1,5 +1,6 @@
 using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
+using MLNetInference.Core.Runtime;
 
 namespace MLNetInference.Optimizers.Verification;
 

@@ -3,7 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
-using MLNetInference.Optimizers.Verification;
+using MLNetInference.Core.Runtime;
 
 namespace MLNetInference.Pipeline.Scoring;
 

@@ -215,50 +215,19 @@ internal sealed class OnnxTrialEvaluator : ITrialEvaluator, IDisposable
     {
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = Math.Max(1, Environment.ProcessorCount) };
         using var session = new InferenceSession(model, options);
-        using var runOptions = new RunOptions();
-        var outputs = session.OutputMetadata.Where(o => o.Value.ElementDataType == TensorElementType.Float).Select(o => o.Key).ToArray();
-        var inputs = session.InputMetadata.Keys.ToArray();
+        var outputs = session.OutputMetadata.Where(o => o.Value.ElementDataType == TensorElementType.Float).Select(o => o.Key);
+        var runner = new SampleRunner(session, outputs, ReferenceEquals(model, _original) ? "original" : "candidate");
         var results = new List<Dictionary<string, (float[], long[])>>(count);
         foreach (var sample in _samples.Take(count))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var values = new List<OrtValue>();
-            try
+            using var run = runner.Run(sample, cancellationToken);
+            var map = new Dictionary<string, (float[], long[])>(StringComparer.Ordinal);
+            for (var o = 0; o < run.Count; o++)
             {
-                foreach (var name in inputs)
-                {
-                    if (!sample.TryGetValue(name, out var tensor))
-                    {
-                        throw new ArgumentException($"The sample data has no input '{name}'; the model needs {string.Join(", ", inputs)}.");
-                    }
-
-                    values.Add(tensor.Data switch
-                    {
-                        float[] f => OrtValue.CreateTensorValueFromMemory(f, tensor.Shape),
-                        long[] l => OrtValue.CreateTensorValueFromMemory(l, tensor.Shape),
-                        int[] i => OrtValue.CreateTensorValueFromMemory(i, tensor.Shape),
-                        double[] d => OrtValue.CreateTensorValueFromMemory(d, tensor.Shape),
-                        bool[] b => OrtValue.CreateTensorValueFromMemory(b, tensor.Shape),
-                        _ => throw new ArgumentException($"Sample input '{name}' has element type {tensor.Data.GetType().Name}; use float, long, int, double or bool arrays."),
-                    });
-                }
-
-                using var run = session.Run(runOptions, inputs, values, outputs);
-                var map = new Dictionary<string, (float[], long[])>(StringComparer.Ordinal);
-                for (var o = 0; o < outputs.Length; o++)
-                {
-                    map[outputs[o]] = (run[o].GetTensorDataAsSpan<float>().ToArray(), run[o].GetTensorTypeAndShape().Shape);
-                }
-
-                results.Add(map);
+                map[run.OutputNames[o]] = (run.ToFloatArray(o), run.GetShape(o));
             }
-            finally
-            {
-                foreach (var value in values)
-                {
-                    value.Dispose();
-                }
-            }
+
+            results.Add(map);
         }
 
         return results;

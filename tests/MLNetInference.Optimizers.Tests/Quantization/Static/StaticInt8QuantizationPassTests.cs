@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
+using MLNetInference.Core.Runtime;
 using MLNetInference.Optimizers.Quantization;
 using MLNetInference.Optimizers.Quantization.Static;
 using MLNetInference.Optimizers.Recipes;
@@ -87,7 +88,7 @@ public sealed class StaticInt8QuantizationPassTests
         var original = SmallGraphs.MatMulAdd(SmallGraphs.Random(SmallGraphs.Inner * SmallGraphs.Columns, seed: 1), SmallGraphs.Random(SmallGraphs.Columns, seed: 2));
         var model = original.Clone();
         var samples = Enumerable.Range(0, 4)
-            .Select(i => (IReadOnlyDictionary<string, MLNetInference.Optimizers.Verification.SampleTensor>)new Dictionary<string, MLNetInference.Optimizers.Verification.SampleTensor>
+            .Select(i => (IReadOnlyDictionary<string, SampleTensor>)new Dictionary<string, SampleTensor>
             {
                 ["X"] = new(SmallGraphs.Random(SmallGraphs.Rows * SmallGraphs.Inner, seed: 10 + i), [SmallGraphs.Rows, SmallGraphs.Inner]),
             })
@@ -170,7 +171,7 @@ public sealed class StaticInt8QuantizationPassTests
     public void Run_CalibrationSampleMissingAnInput_FailsNamingThePass()
     {
         var model = StaticSmallCnn.Build();
-        var pass = new StaticInt8QuantizationPass([new Dictionary<string, MLNetInference.Optimizers.Verification.SampleTensor>()]);
+        var pass = new StaticInt8QuantizationPass([new Dictionary<string, SampleTensor>()]);
 
         var error = Assert.ThrowsExactly<PassFailedException>(() => pass.Run(model));
 

@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using MLNetInference.Core.Runtime;
 using MLNetInference.Models;
 using MLNetInference.Optimizers.Quantization.Static;
 using MLNetInference.Optimizers.Recipes;

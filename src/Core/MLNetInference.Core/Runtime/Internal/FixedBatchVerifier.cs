@@ -14,81 +14,63 @@ internal static class FixedBatchVerifier
     public static bool Verify(InferenceSession original, InferenceSession rewritten, out string note)
     {
         var names = original.InputNames;
-        var rowA = new OrtValue[names.Count];
-        var rowB = new OrtValue[names.Count];
-        var pair = new OrtValue[names.Count];
+        var rowA = new Dictionary<string, SampleTensor>(StringComparer.Ordinal);
+        var rowB = new Dictionary<string, SampleTensor>(StringComparer.Ordinal);
+        var pair = new Dictionary<string, SampleTensor>(StringComparer.Ordinal);
         var random = new Random(20240611);
-        try
+        foreach (var name in names)
         {
-            for (var i = 0; i < names.Count; i++)
+            var meta = original.InputMetadata[name];
+            var shape = new long[meta.Dimensions.Length];
+            long rowSize = 1;
+            for (var d = 1; d < shape.Length; d++)
             {
-                var meta = original.InputMetadata[names[i]];
-                var shape = new long[meta.Dimensions.Length];
-                long rowSize = 1;
-                for (var d = 1; d < shape.Length; d++)
-                {
-                    shape[d] = meta.Dimensions[d] > 0 ? meta.Dimensions[d] : UnknownDimension;
-                    rowSize *= shape[d];
-                }
-
-                shape[0] = 1;
-                var pairShape = (long[])shape.Clone();
-                pairShape[0] = 2;
-                switch (meta.ElementDataType)
-                {
-                    case TensorElementType.Float:
-                        var a = new float[rowSize];
-                        var b = new float[rowSize];
-                        for (var k = 0; k < rowSize; k++)
-                        {
-                            a[k] = (float)random.NextDouble();
-                            b[k] = (float)random.NextDouble() * 2 - 1;
-                        }
-
-                        rowA[i] = OrtValue.CreateTensorValueFromMemory(a, shape);
-                        rowB[i] = OrtValue.CreateTensorValueFromMemory(b, shape);
-                        pair[i] = OrtValue.CreateTensorValueFromMemory([.. a, .. b], pairShape);
-                        break;
-                    case TensorElementType.Int64:
-                        var la = new long[rowSize];
-                        var lb = new long[rowSize];
-                        lb.AsSpan().Fill(1);
-                        rowA[i] = OrtValue.CreateTensorValueFromMemory(la, shape);
-                        rowB[i] = OrtValue.CreateTensorValueFromMemory(lb, shape);
-                        pair[i] = OrtValue.CreateTensorValueFromMemory([.. la, .. lb], pairShape);
-                        break;
-                    case TensorElementType.Int32:
-                        var ia = new int[rowSize];
-                        var ib = new int[rowSize];
-                        ib.AsSpan().Fill(1);
-                        rowA[i] = OrtValue.CreateTensorValueFromMemory(ia, shape);
-                        rowB[i] = OrtValue.CreateTensorValueFromMemory(ib, shape);
-                        pair[i] = OrtValue.CreateTensorValueFromMemory([.. ia, .. ib], pairShape);
-                        break;
-                    default:
-                        note = $"input '{names[i]}' has element type {meta.ElementDataType}, which the numerical check does not generate";
-                        return false;
-                }
+                shape[d] = meta.Dimensions[d] > 0 ? meta.Dimensions[d] : UnknownDimension;
+                rowSize *= shape[d];
             }
 
-            using var runOptions = new RunOptions();
-            using var outA = original.Run(runOptions, names, rowA, original.OutputNames);
-            using var outB = original.Run(runOptions, names, rowB, original.OutputNames);
-            using var outPair = rewritten.Run(runOptions, names, pair, rewritten.OutputNames);
+            shape[0] = 1;
+            var pairShape = (long[])shape.Clone();
+            pairShape[0] = 2;
+            (Array A, Array B, Array Pair)? rows = meta.ElementDataType switch
+            {
+                TensorElementType.Float => RandomFloats(random, rowSize),
+                TensorElementType.Int64 => ZerosAndOnes<long>(rowSize),
+                TensorElementType.Int32 => ZerosAndOnes<int>(rowSize),
+                _ => null,
+            };
+            if (rows is not { } r)
+            {
+                note = $"input '{name}' has element type {meta.ElementDataType}, which the numerical check does not generate";
+                return false;
+            }
+
+            rowA[name] = new SampleTensor(r.A, shape);
+            rowB[name] = new SampleTensor(r.B, shape);
+            pair[name] = new SampleTensor(r.Pair, pairShape);
+        }
+
+        try
+        {
+            var originalRunner = new SampleRunner(original, original.OutputNames, "original");
+            var rewrittenRunner = new SampleRunner(rewritten, original.OutputNames, "rewritten");
+            using var outA = originalRunner.Run(rowA);
+            using var outB = originalRunner.Run(rowB);
+            using var outPair = rewrittenRunner.Run(pair);
             var worst = 0.0;
             for (var o = 0; o < outA.Count; o++)
             {
-                if (outA[o].GetTensorTypeAndShape().ElementDataType != TensorElementType.Float)
+                if (outA.GetElementType(o) != TensorElementType.Float)
                 {
                     continue;
                 }
 
-                var a = outA[o].GetTensorDataAsSpan<float>();
-                var b = outB[o].GetTensorDataAsSpan<float>();
-                var p = outPair[o].GetTensorDataAsSpan<float>();
+                var a = outA.GetValues<float>(o);
+                var b = outB.GetValues<float>(o);
+                var p = outPair.GetValues<float>(o);
                 if (p.Length != a.Length + b.Length)
                 {
-                    note = $"output '{original.OutputNames[o]}' has {p.Length} values for two rows, expected {a.Length + b.Length}";
+                    note = $"output '{outA.OutputNames[o]}' has {p.Length} values for two rows, expected {a.Length + b.Length}";
                     return false;
                 }
 
@@ -99,17 +81,33 @@ internal static class FixedBatchVerifier
             note = $"a batch of two matched two single-row runs (max relative difference {worst:G3})";
             return worst <= 1e-4;
         }
-        catch (OnnxRuntimeException ex)
+        catch (Exception ex) when (ex is InferenceException or ArgumentException or InvalidOperationException)
         {
             note = $"running a batch of two failed: {ex.Message}";
             return false;
         }
-        finally
+    }
+
+    private static (Array A, Array B, Array Pair) RandomFloats(Random random, long rowSize)
+    {
+        var a = new float[rowSize];
+        var b = new float[rowSize];
+        for (var k = 0; k < rowSize; k++)
         {
-            DisposeAll(rowA);
-            DisposeAll(rowB);
-            DisposeAll(pair);
+            a[k] = (float)random.NextDouble();
+            b[k] = (float)random.NextDouble() * 2 - 1;
         }
+
+        return (a, b, (float[])[.. a, .. b]);
+    }
+
+    private static (Array A, Array B, Array Pair) ZerosAndOnes<T>(long rowSize)
+        where T : unmanaged, System.Numerics.INumberBase<T>
+    {
+        var a = new T[rowSize];
+        var b = new T[rowSize];
+        b.AsSpan().Fill(T.One);
+        return (a, b, (T[])[.. a, .. b]);
     }
 
     private static double MaxRelativeDiff(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
@@ -125,13 +123,5 @@ internal static class FixedBatchVerifier
         }
 
         return worst;
-    }
-
-    private static void DisposeAll(OrtValue[] values)
-    {
-        foreach (var value in values)
-        {
-            value?.Dispose();
-        }
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Core.Graph;
+using MLNetInference.Core.Runtime;
 using MLNetInference.Optimizers.Quantization.Int4;
 using MLNetInference.Optimizers.Quantization.Internal;
 using MLNetInference.Optimizers.Verification;
@@ -80,10 +81,11 @@ public static class SensitiveLayerSelection
         var weights = candidates.Select(c => QuantizedWeights(c, scheme)).ToArray();
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC };
         using var session = new InferenceSession(OnnxModelIO.ToBytes(probe), options);
-        var names = exposed.ToArray();
+        var runner = new SampleRunner(session, exposed, "sensitivity probe");
         foreach (var sample in SampleInputGenerator.Generate(model, samples))
         {
-            var values = SessionRunner.Run(session, sample, names);
+            using var result = runner.Run(sample);
+            var values = OutputValues.ReadAll(result);
             for (var i = 0; i < candidates.Count; i++)
             {
                 var activation = values[candidates[i].Input];

@@ -1,8 +1,9 @@
 using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Core.Onnx;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using MLNetInference.Core;
 using MLNetInference.Core.Onnx.Proto;
-using MLNetInference.Optimizers.Verification;
-using MLNetInference.Optimizers.Verification.Internal;
+using MLNetInference.Core.Runtime;
 
 namespace MLNetInference.Optimizers.Quantization.Static;
 
@@ -19,8 +20,9 @@ public static class ActivationCalibrator
     /// <param name="samples">The calibration inputs, one dictionary of named inputs per run; read once, streaming.</param>
     /// <param name="options">The method and its settings; defaults when <see langword="null"/>.</param>
     /// <returns>The range of each tensor, by name.</returns>
-    /// <exception cref="ArgumentException">No sample was supplied, or a sample does not fit the model.</exception>
-    /// <exception cref="OnnxRuntimeException">ONNX Runtime cannot run the model.</exception>
+    /// <exception cref="ArgumentException">No sample was supplied, or a sample does not fit the model (<see cref="InvalidInputException"/> names the input).</exception>
+    /// <exception cref="OnnxRuntimeException">ONNX Runtime cannot load the model.</exception>
+    /// <exception cref="InferenceException">ONNX Runtime cannot run the model; the message says why.</exception>
     public static IReadOnlyDictionary<string, ActivationRange> Calibrate(
         ModelProto model,
         IEnumerable<string> tensors,
@@ -62,6 +64,7 @@ public static class ActivationCalibrator
         // quick while every observed value is the float model's own.
         using var sessionOptions = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC };
         using var session = new InferenceSession(OnnxModelIO.ToBytes(augmented), sessionOptions);
+        var runner = new SampleRunner(session, fetched, "calibration model");
         sampleCount = 0;
         foreach (var sample in samples)
         {
@@ -84,7 +87,7 @@ public static class ActivationCalibrator
 
             if (fetched.Length > 0)
             {
-                Run(session, sample, fetched, statistics);
+                Observe(runner, sample, statistics);
             }
 
             sampleCount++;
@@ -98,41 +101,19 @@ public static class ActivationCalibrator
         return statistics;
     }
 
-    private static void Run(InferenceSession session, IReadOnlyDictionary<string, SampleTensor> sample, string[] fetched, Dictionary<string, ActivationStatistics> statistics)
+    private static void Observe(SampleRunner runner, IReadOnlyDictionary<string, SampleTensor> sample, Dictionary<string, ActivationStatistics> statistics)
     {
-        var names = new List<string>(sample.Count);
-        var values = new List<OrtValue>(sample.Count);
-        try
+        using var result = runner.Run(sample);
+        for (var i = 0; i < result.Count; i++)
         {
-            foreach (var (name, tensor) in sample)
+            var name = result.OutputNames[i];
+            if (result.GetElementType(i) != TensorElementType.Float)
             {
-                if (session.InputMetadata.ContainsKey(name))
-                {
-                    names.Add(name);
-                    values.Add(SessionRunner.CreateValue(name, tensor));
-                }
+                throw new ArgumentException($"Calibration can observe float tensors only; '{name}' is not one.", nameof(sample));
             }
 
-            using var runOptions = new RunOptions();
-            using var results = session.Run(runOptions, names, values, fetched);
-            for (var i = 0; i < fetched.Length; i++)
-            {
-                var result = results[i];
-                if (!result.IsTensor || result.GetTensorTypeAndShape().ElementDataType != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float)
-                {
-                    throw new ArgumentException($"Calibration can observe float tensors only; '{fetched[i]}' is not one.", nameof(fetched));
-                }
-
-                statistics[fetched[i]].Add(result.GetTensorDataAsSpan<float>());
-                statistics[fetched[i]].Rank = result.GetTensorTypeAndShape().Shape.Length;
-            }
-        }
-        finally
-        {
-            foreach (var value in values)
-            {
-                value.Dispose();
-            }
+            statistics[name].Add(result.GetValues<float>(i));
+            statistics[name].Rank = result.GetShape(i).Length;
         }
     }
 }

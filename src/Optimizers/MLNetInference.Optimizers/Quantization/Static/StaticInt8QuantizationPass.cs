@@ -2,6 +2,7 @@ using Google.Protobuf;
 using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Core.Graph;
+using MLNetInference.Core.Runtime;
 using MLNetInference.Optimizers.Passes;
 using MLNetInference.Optimizers.Quantization.Internal;
 using MLNetInference.Optimizers.Verification;

@@ -1,6 +1,9 @@
-namespace MLNetInference.Optimizers.Verification;
+namespace MLNetInference.Core.Runtime;
 
-/// <summary>One input tensor for a verification run.</summary>
+/// <summary>
+/// One named input tensor of a sample: a whole tensor, batch dimension included, as <see cref="SampleRunner"/> feeds
+/// it to a session. Verification, calibration and tuning samples are dictionaries of these, keyed by input name.
+/// </summary>
 /// <param name="Data">The values in row-major order: <c>float[]</c>, <c>double[]</c>, <c>long[]</c>, <c>int[]</c> or <c>bool[]</c>.</param>
 /// <param name="Shape">The dimensions; their product must equal the length of <paramref name="Data"/>.</param>
 public sealed record SampleTensor(Array Data, long[] Shape);
