@@ -77,8 +77,8 @@ internal sealed class OnnxTrialEvaluator : ITrialEvaluator, IDisposable
         _expected ??= RunAll(_original, _samples.Count, cancellationToken);
         var count = Math.Min(_samples.Count, sampleLimit ?? _samples.Count);
         var actual = ReferenceEquals(model, _original) ? _expected : RunAll(model, count, cancellationToken);
-        double cosineSum = 0, minCosine = 1;
-        int rows = 0, agree = 0;
+        // Token states are compared as one pooled embedding per sample row: what the served model's users see.
+        var accuracy = new AccuracyAccumulator(AccuracyRowLayout.PooledTokens);
         for (var s = 0; s < count; s++)
         {
             foreach (var (name, expected) in _expected[s])
@@ -88,18 +88,11 @@ internal sealed class OnnxTrialEvaluator : ITrialEvaluator, IDisposable
                     throw new InvalidOperationException($"The rewritten model's output '{name}' is missing or has another shape than the original's.");
                 }
 
-                foreach (var (a, b) in Rows(expected.Values, expected.Shape).Zip(Rows(got.Values, got.Shape)))
-                {
-                    var cosine = Cosine(a, b);
-                    cosineSum += cosine;
-                    minCosine = Math.Min(minCosine, cosine);
-                    agree += ArgMax(a) == ArgMax(b) ? 1 : 0;
-                    rows++;
-                }
+                accuracy.Add(expected.Values, got.Values, expected.Shape);
             }
         }
 
-        return rows == 0 ? new AccuracyResult(1, 1, 1, count) : new AccuracyResult(cosineSum / rows, minCosine, agree / (double)rows, count);
+        return new AccuracyResult(accuracy.MeanCosine, accuracy.MinCosine, accuracy.Top1Agreement, count);
     }
 
     public PerformanceResult MeasurePerformance(TrialConfiguration configuration, int concurrency, TimeSpan duration, CancellationToken cancellationToken)
@@ -231,60 +224,5 @@ internal sealed class OnnxTrialEvaluator : ITrialEvaluator, IDisposable
         }
 
         return results;
-    }
-
-    /// <summary>The rows compared: a rank-3 output [1, tokens, width] is mean-pooled into one embedding; otherwise rows of the last axis.</summary>
-    private static IEnumerable<float[]> Rows(float[] values, long[] shape)
-    {
-        if (shape.Length == 3 && shape[1] > 0)
-        {
-            var tokens = (int)shape[1];
-            var width = (int)shape[2];
-            for (var b = 0; b < shape[0]; b++)
-            {
-                var pooled = new float[width];
-                for (var t = 0; t < tokens; t++)
-                {
-                    System.Numerics.Tensors.TensorPrimitives.Add(pooled, values.AsSpan(((b * tokens) + t) * width, width), pooled);
-                }
-
-                yield return pooled;
-            }
-
-            yield break;
-        }
-
-        var last = shape.Length == 0 ? values.Length : (int)Math.Max(1, shape[^1]);
-        for (var offset = 0; offset + last <= values.Length; offset += last)
-        {
-            yield return values[offset..(offset + last)];
-        }
-    }
-
-    private static double Cosine(float[] a, float[] b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            dot += (double)a[i] * b[i];
-            na += (double)a[i] * a[i];
-            nb += (double)b[i] * b[i];
-        }
-
-        return na == 0 && nb == 0 ? 1 : na == 0 || nb == 0 ? 0 : dot / Math.Sqrt(na * nb);
-    }
-
-    private static int ArgMax(float[] values)
-    {
-        var best = 0;
-        for (var i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
     }
 }
