@@ -37,13 +37,15 @@ for project in "${shipped[@]}"; do
   printf '#nullable enable\n' > "$folder/PublicAPI.Unshipped.txt"
 done
 
-# 3. Recompile each shipped project once (the stamp is a newer compile input), logging diagnostics as SARIF.
+# 3. Recompile each shipped project once (the stamp is a newer compile input), logging diagnostics as SARIF. One build of
+#    a temporary solution of the shipped projects, so each is evaluated and compiled once.
+dotnet new sln -o "$log" -n shipped >/dev/null
+solution=$(ls "$log"/shipped.sln*)
+dotnet sln "$solution" add "${shipped[@]/#/$root/}" >/dev/null
 touch "$log/stamp"
-for project in "${shipped[@]}"; do
-  echo "update-public-api: compiling $project"
-  dotnet build "$project" -c "$configuration" -nologo -v:q -p:PublicApiLogDir="$log" -p:TreatWarningsAsErrors=false >"$log/build.txt" 2>&1 \
-    || { cat "$log/build.txt" >&2; echo "update-public-api: $project does not compile" >&2; exit 1; }
-done
+echo "update-public-api: compiling ${#shipped[@]} shipped projects"
+dotnet build "$solution" -c "$configuration" -nologo -v:q -p:PublicApiLogDir="$log" -p:TreatWarningsAsErrors=false >"$log/build.txt" 2>&1 \
+  || { cat "$log/build.txt" >&2; echo "update-public-api: the shipped projects do not compile" >&2; exit 1; }
 
 # 4. Write Unshipped.txt from RS0016/RS0017.
 for project in "${shipped[@]}"; do
@@ -97,8 +99,6 @@ PY
 done
 
 # 5. The normal build (warnings as errors) must now accept the baseline.
-for project in "${shipped[@]}"; do
-  dotnet build "$project" -c "$configuration" -nologo -v:q >"$log/build.txt" 2>&1 \
-    || { grep -E "error|warning" "$log/build.txt" | sort -u >&2; echo "update-public-api: $project still fails with the new baseline" >&2; exit 1; }
-done
+dotnet build "$solution" -c "$configuration" -nologo -v:q >"$log/build.txt" 2>&1 \
+  || { grep -E "error|warning" "$log/build.txt" | sort -u >&2; echo "update-public-api: the shipped projects still fail with the new baseline" >&2; exit 1; }
 echo "update-public-api: done"
