@@ -65,10 +65,16 @@ internal sealed class ConsumerFeed
         {
             foreach (var id in feed.Packages.Keys)
             {
-                var folder = Path.Combine(globalPackages, id.ToLowerInvariant(), feed.Version.ToLowerInvariant());
+                var idFolder = Path.Combine(globalPackages, id.ToLowerInvariant());
+                var folder = Path.Combine(idFolder, feed.Version.ToLowerInvariant());
                 if (Directory.Exists(folder))
                 {
                     Directory.Delete(folder, recursive: true);
+                }
+
+                if (Directory.Exists(idFolder) && !Directory.EnumerateFileSystemEntries(idFolder).Any())
+                {
+                    Directory.Delete(idFolder);
                 }
             }
         }
