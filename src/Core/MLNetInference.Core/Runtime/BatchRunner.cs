@@ -156,8 +156,6 @@ public sealed class BatchRunner
 
     internal OutputPlan GetOutputPlan(int output) => _outputs[output];
 
-    internal string LengthKeyName(int key) => _lengthKeyNames[key];
-
     private IDisposableReadOnlyCollection<OrtValue> RunChunk(ReadOnlySpan<RowTensor> rows, ReadOnlySpan<int> lengths, int count, int keyCount, CancellationToken cancellationToken)
     {
         Span<int> padded = stackalloc int[keyCount];

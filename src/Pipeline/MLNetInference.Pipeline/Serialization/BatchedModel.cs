@@ -187,14 +187,6 @@ public static class BatchedModel
         mlContext.ComponentCatalog.RegisterAssembly(typeof(BatchedModel).Assembly);
     }
 
-    internal static void RegisterLoader(string kind, Func<MLContext, ZipArchive, string, BatchedModelLoadOptions?, ITransformer> loader)
-    {
-        lock (Loaders)
-        {
-            Loaders[kind] = loader;
-        }
-    }
-
     private static bool IsChain(ITransformer transformer, out IEnumerable<ITransformer> stages)
     {
         var type = transformer.GetType();
