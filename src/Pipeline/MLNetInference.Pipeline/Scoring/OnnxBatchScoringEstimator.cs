@@ -1,4 +1,5 @@
 using MLNetInference.Core;
+using MLNetInference.Core.Runtime;
 using Microsoft.ML;
 using MLNetInference.Optimizers.Quantization.Static;
 using MLNetInference.Optimizers.Recipes;
@@ -30,7 +31,7 @@ public sealed class OnnxBatchScoringEstimator : IEstimator<OnnxBatchScoringTrans
 {
     private readonly MLContext _mlContext;
     private readonly OnnxBatchScoringOptions _options;
-    private OnnxBatchScoringTransformer? _schemaProbe;
+    private ModelMetadata? _metadata;
 
     internal OnnxBatchScoringEstimator(MLContext mlContext, OnnxBatchScoringOptions options)
     {
@@ -87,9 +88,9 @@ public sealed class OnnxBatchScoringEstimator : IEstimator<OnnxBatchScoringTrans
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        _schemaProbe ??= new OnnxBatchScoringTransformer(_mlContext, _options.Clone());
+        _metadata ??= ReadMetadata();
         var columns = inputSchema.ToDictionary(c => c.Name);
-        foreach (var input in _schemaProbe.Model.Metadata.Inputs)
+        foreach (var input in _metadata.Inputs)
         {
             var name = _options.InputColumns.TryGetValue(input.Name, out var mapped) ? mapped : input.Name;
             if (!columns.ContainsKey(name))
@@ -100,7 +101,7 @@ public sealed class OnnxBatchScoringEstimator : IEstimator<OnnxBatchScoringTrans
 
         // SchemaShape.Column has no public constructor: describe the added columns through a schema.
         var added = new Microsoft.ML.DataViewSchema.Builder();
-        foreach (var output in _schemaProbe.Model.Metadata.Outputs)
+        foreach (var output in _metadata.Outputs)
         {
             string column;
             if (_options.OutputColumns.Count == 0)
@@ -122,5 +123,12 @@ public sealed class OnnxBatchScoringEstimator : IEstimator<OnnxBatchScoringTrans
         }
 
         return new SchemaShape(result.Values);
+    }
+
+    /// <summary>Loads the model once to read its inputs and outputs, and releases the session: only the metadata is kept.</summary>
+    private ModelMetadata ReadMetadata()
+    {
+        using var probe = new OnnxBatchScoringTransformer(_mlContext, _options.Clone());
+        return probe.Model.Metadata;
     }
 }
