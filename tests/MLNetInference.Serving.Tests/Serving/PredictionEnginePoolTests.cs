@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using MLNetInference.Models;
-using MLNetInference.Core.Runtime;
 using MLNetInference.Serving;
 using static MLNetInference.Serving.Tests.EmbedderFixture;
 
@@ -58,8 +57,9 @@ public sealed class PredictionEnginePoolTests
     [TestMethod]
     public async Task ReloadAsync_TwentyTimes_LeavesExactlyOneLiveSession()
     {
-        var before = OnnxModelSession.LiveCount;
-        await using (var provider = Services(ZipPath))
+        var zip = ZipPath;
+        var before = LiveSessions.Count();
+        await using (var provider = Services(zip))
         {
             var pool = provider.GetRequiredService<PredictionEnginePool<TextInput, Embedding>>();
             await pool.PredictAsync(new TextInput { Text = "before reloads" });
@@ -69,10 +69,10 @@ public sealed class PredictionEnginePoolTests
             }
 
             await pool.PredictAsync(new TextInput { Text = "after reloads" });
-            Assert.AreEqual(before + 1, OnnxModelSession.LiveCount, "one session (one CPU device) should be live");
+            Assert.AreEqual(before + 1, LiveSessions.Count(), "one session (one CPU device) should be live");
         }
 
-        Assert.AreEqual(before, OnnxModelSession.LiveCount, "disposing the pool disposes its session");
+        Assert.AreEqual(before, LiveSessions.Count(), "disposing the pool disposes its session");
     }
 
     [TestMethod]

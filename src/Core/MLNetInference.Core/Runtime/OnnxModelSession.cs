@@ -8,7 +8,6 @@ namespace MLNetInference.Core.Runtime;
 /// </summary>
 public sealed class OnnxModelSession : IDisposable
 {
-    private static int s_live;
     private int _disposed;
 
     internal OnnxModelSession(
@@ -28,11 +27,8 @@ public sealed class OnnxModelSession : IDisposable
         BatchSupportReason = batchSupportReason;
         Options = options;
         Metadata = ModelMetadata.FromSession(session);
-        Interlocked.Increment(ref s_live);
+        OnnxSessionMetrics.SessionCreated();
     }
-
-    /// <summary>Gets the number of sessions created by this process and not yet disposed (a leak check for reloads).</summary>
-    public static int LiveCount => Volatile.Read(ref s_live);
 
     /// <summary>Gets the underlying ONNX Runtime session. It is safe for concurrent <c>Run</c> calls.</summary>
     public InferenceSession Session { get; }
@@ -67,7 +63,7 @@ public sealed class OnnxModelSession : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             Session.Dispose();
-            Interlocked.Decrement(ref s_live);
+            OnnxSessionMetrics.SessionDisposed();
         }
     }
 }
