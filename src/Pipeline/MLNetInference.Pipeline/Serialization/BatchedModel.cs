@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetInference.Pipeline.Scoring;
+using MLNetInference.Pipeline.Serialization.Internal;
 
 namespace MLNetInference.Pipeline.Serialization;
 
@@ -12,6 +13,12 @@ namespace MLNetInference.Pipeline.Serialization;
 /// under <c>MLNetInference/</c>, from which <see cref="Load(MLContext, string, out DataViewSchema)"/> rebuilds
 /// the batched pipeline.
 /// </summary>
+/// <remarks>
+/// Loading builds each ONNX Runtime session once: the stock stand-ins of our stages (an ML.NET
+/// <c>OnnxTransformer</c> with its own session, for an ONNX scoring stage) are not loaded at all. Stock ML.NET
+/// loads a copy of the zip's stock part in which each of our stages is an inert placeholder, and our stages are
+/// rebuilt from our entries in their place.
+/// </remarks>
 public static class BatchedModel
 {
     /// <summary>The folder of our entries inside the model zip.</summary>
@@ -61,7 +68,8 @@ public static class BatchedModel
         stream.Position = start;
 
         var leaves = new List<ITransformer>();
-        Flatten(model, leaves);
+        var folders = new List<string>();
+        Flatten(model, leaves, folders, StockModelLayout.RootFolder);
         var manifest = new Manifest { Format = FormatVersion, LeafCount = leaves.Count };
         using var archive = new ZipArchive(stream, ZipArchiveMode.Update, leaveOpen: true);
         for (var i = 0; i < leaves.Count; i++)
@@ -70,7 +78,13 @@ public static class BatchedModel
             {
                 var prefix = $"{EntryFolder}stage{i}/";
                 persistable.WriteState(archive, prefix);
-                manifest.Stages.Add(new Stage { Index = i, Kind = persistable.PersistKind, Prefix = prefix });
+                manifest.Stages.Add(new Stage
+                {
+                    Index = i,
+                    Kind = persistable.PersistKind,
+                    Prefix = prefix,
+                    StockFolder = StockModelLayout.HasStage(archive, folders[i]) ? folders[i] : null,
+                });
             }
         }
 
@@ -136,18 +150,37 @@ public static class BatchedModel
 
         RegisterComponents(mlContext);
         var start = stream.Position;
-        var stock = mlContext.Model.Load(stream, out inputSchema);
-        stream.Position = start;
-
-        using var archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
-        var manifestEntry = archive.GetEntry(ManifestEntry);
-        if (manifestEntry is null)
+        using (var archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true))
         {
-            return stock;
+            if (ReadManifest(archive) is { Stages.Count: > 0 } manifest)
+            {
+                return LoadWithOurStages(mlContext, archive, manifest, out inputSchema, options);
+            }
+        }
+
+        // A stock zip, or one without stages of ours: stock ML.NET loads all of it.
+        stream.Position = start;
+        return mlContext.Model.Load(stream, out inputSchema);
+    }
+
+    /// <summary>Registers the stock stand-ins of our stages (CustomMapping factories) with a context, so stock loading finds them.</summary>
+    /// <param name="mlContext">The ML.NET context.</param>
+    public static void RegisterComponents(MLContext mlContext)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        mlContext.ComponentCatalog.RegisterAssembly(typeof(BatchedModel).Assembly);
+    }
+
+    private static Manifest? ReadManifest(ZipArchive archive)
+    {
+        var entry = archive.GetEntry(ManifestEntry);
+        if (entry is null)
+        {
+            return null;
         }
 
         Manifest manifest;
-        using (var reader = manifestEntry.Open())
+        using (var reader = entry.Open())
         {
             manifest = JsonSerializer.Deserialize<Manifest>(reader) ?? throw new InvalidDataException("The MLNetInference manifest in the model zip is empty.");
         }
@@ -157,34 +190,107 @@ public static class BatchedModel
             throw new InvalidDataException($"The model zip was written by a newer MLNetInference (format {manifest.Format}); this version reads format {FormatVersion}.");
         }
 
-        var stockLeaves = new List<ITransformer>();
-        Flatten(stock, stockLeaves);
-        if (stockLeaves.Count != manifest.LeafCount)
+        return manifest;
+    }
+
+    /// <summary>
+    /// Loads the stock stages from a copy of the zip in which each of our stages is a placeholder, then rebuilds our
+    /// stages from our entries in their place: every ONNX session is built once, and nothing built is left undisposed.
+    /// </summary>
+    private static ITransformer LoadWithOurStages(MLContext mlContext, ZipArchive archive, Manifest manifest, out DataViewSchema inputSchema, BatchedModelLoadOptions? options)
+    {
+        var folders = StockFolders(archive, manifest);
+        ITransformer stock;
+        using (var stockPart = StockModelLayout.CopyWithPlaceholders(archive, folders.Values, EntryFolder))
         {
-            throw new InvalidDataException($"The model zip holds {stockLeaves.Count} stock stages but our manifest names {manifest.LeafCount}; the zip was changed after it was saved.");
+            stock = mlContext.Model.Load(stockPart, out inputSchema);
         }
 
         var replacements = new Dictionary<int, ITransformer>();
-        foreach (var stage in manifest.Stages)
+        var stockLeaves = new List<ITransformer>();
+        try
         {
-            if (!Loaders.TryGetValue(stage.Kind, out var load))
+            Flatten(stock, stockLeaves, null, string.Empty);
+            if (stockLeaves.Count != manifest.LeafCount)
             {
-                throw new InvalidDataException($"Stage {stage.Index} of the model zip is of kind '{stage.Kind}', which this version of MLNetInference cannot load.");
+                throw new InvalidDataException($"The model zip holds {stockLeaves.Count} stock stages but our manifest names {manifest.LeafCount}; the zip was changed after it was saved.");
             }
 
-            replacements[stage.Index] = load(mlContext, archive, stage.Prefix, options);
+            foreach (var stage in manifest.Stages)
+            {
+                if (!StockModelLayout.IsPlaceholder(stockLeaves[stage.Index]))
+                {
+                    throw new InvalidDataException($"Stage {stage.Index} of the model zip is a stock {stockLeaves[stage.Index].GetType().Name} where our manifest has a '{stage.Kind}' stage; the zip was changed after it was saved.");
+                }
+
+                if (!Loaders.TryGetValue(stage.Kind, out var load))
+                {
+                    throw new InvalidDataException($"Stage {stage.Index} of the model zip is of kind '{stage.Kind}', which this version of MLNetInference cannot load.");
+                }
+
+                replacements[stage.Index] = load(mlContext, archive, stage.Prefix, options);
+            }
+        }
+        catch
+        {
+            foreach (var replacement in replacements.Values)
+            {
+                (replacement as IDisposable)?.Dispose();
+            }
+
+            DisposeModel(stock);
+            throw;
         }
 
         var index = 0;
-        return Rebuild(stock, replacements, ref index);
+        var model = Rebuild(stock, replacements, ref index);
+        foreach (var replaced in replacements.Keys)
+        {
+            // The placeholders hold nothing, but whatever stock stage is replaced must not outlive the load undisposed.
+            (stockLeaves[replaced] as IDisposable)?.Dispose();
+        }
+
+        return model;
     }
 
-    /// <summary>Registers the stock stand-ins of our stages (CustomMapping factories) with a context, so stock loading finds them.</summary>
-    /// <param name="mlContext">The ML.NET context.</param>
-    public static void RegisterComponents(MLContext mlContext)
+    /// <summary>Gets the folder of each of our stages inside the stock part of the zip, by stage index.</summary>
+    private static Dictionary<int, string> StockFolders(ZipArchive archive, Manifest manifest)
     {
-        ArgumentNullException.ThrowIfNull(mlContext);
-        mlContext.ComponentCatalog.RegisterAssembly(typeof(BatchedModel).Assembly);
+        List<string>? derived = null;
+        var folders = new Dictionary<int, string>();
+        foreach (var stage in manifest.Stages)
+        {
+            if (stage.Index < 0 || stage.Index >= manifest.LeafCount)
+            {
+                throw new InvalidDataException($"Our manifest names stage {stage.Index}, but the model has {manifest.LeafCount} stages.");
+            }
+
+            string folder;
+            if (stage.StockFolder is { Length: > 0 } saved)
+            {
+                folder = saved;
+            }
+            else
+            {
+                // Zips saved before the manifest named the folders: read the chain from the folder names.
+                derived ??= StockModelLayout.LeafFolders(archive);
+                if (derived.Count != manifest.LeafCount)
+                {
+                    throw new InvalidDataException($"The model zip holds {derived.Count} stock stages but our manifest names {manifest.LeafCount}; the zip was changed after it was saved.");
+                }
+
+                folder = derived[stage.Index];
+            }
+
+            if (!StockModelLayout.HasStage(archive, folder))
+            {
+                throw new InvalidDataException($"The model zip has no stock stage in '{folder}', where our manifest puts stage {stage.Index}; the zip was changed after it was saved.");
+            }
+
+            folders[stage.Index] = folder;
+        }
+
+        return folders;
     }
 
     private static bool IsChain(ITransformer transformer, out IEnumerable<ITransformer> stages)
@@ -222,22 +328,25 @@ public static class BatchedModel
     {
         ArgumentNullException.ThrowIfNull(model);
         var leaves = new List<ITransformer>();
-        Flatten(model, leaves);
+        Flatten(model, leaves, null, string.Empty);
         return leaves;
     }
 
-    private static void Flatten(ITransformer transformer, List<ITransformer> leaves)
+    /// <summary>Lists the leaf stages depth-first and, when <paramref name="folders"/> is given, the zip folder where stock ML.NET saves each.</summary>
+    private static void Flatten(ITransformer transformer, List<ITransformer> leaves, List<string>? folders, string folder)
     {
         if (IsChain(transformer, out var stages))
         {
+            var i = 0;
             foreach (var stage in stages)
             {
-                Flatten(stage, leaves);
+                Flatten(stage, leaves, folders, StockModelLayout.StageFolder(folder, i++));
             }
         }
         else
         {
             leaves.Add(transformer);
+            folders?.Add(folder);
         }
     }
 
@@ -273,5 +382,8 @@ public static class BatchedModel
         public string Kind { get; set; } = string.Empty;
 
         public string Prefix { get; set; } = string.Empty;
+
+        /// <summary>Gets or sets the folder of the stage's stock stand-in in the zip; absent in zips saved by earlier versions.</summary>
+        public string? StockFolder { get; set; }
     }
 }
