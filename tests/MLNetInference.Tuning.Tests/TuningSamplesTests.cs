@@ -32,6 +32,33 @@ public sealed class TuningSamplesTests
     }
 
     [TestMethod]
+    public void FromSentences_SentencesWithSymbols_GiveTheIdsTheServedPipelineSees()
+    {
+        string[] sentences = ["Total: $5 + $3 = $8.", "If a < b and b > c, then a < c.", "x=y+z<w>v"];
+
+        var feeds = TuningSamples.FromSentences(sentences, ModelPaths.MiniLmVocab);
+
+        // What the served pipeline sees: the ids of its first stage, TokenizeForBert (EmbedSentences' tokenizer).
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(sentences.Select(s => new TextRow { Text = s }));
+        var served = ml.Transforms.TokenizeForBert(nameof(TextRow.Text), ModelPaths.MiniLmVocab).Fit(data).Transform(data);
+        var servedIds = served.GetColumn<long[]>("input_ids").ToList();
+        Assert.HasCount(sentences.Length, feeds);
+        for (var i = 0; i < sentences.Length; i++)
+        {
+            CollectionAssert.AreEqual(servedIds[i], (long[])feeds[i]["input_ids"].Data, $"sentence {i}: '{sentences[i]}'");
+            CollectionAssert.AreEqual(new long[] { 1, servedIds[i].Length }, feeds[i]["input_ids"].Shape);
+        }
+
+        var vocabulary = File.ReadAllLines(ModelPaths.MiniLmVocab);
+        foreach (var symbol in new[] { "$", "=", "+", "<", ">" })
+        {
+            long id = Array.IndexOf(vocabulary, symbol);
+            Assert.IsTrue(feeds.Any(f => ((long[])f["input_ids"].Data).Contains(id)), $"'{symbol}' (id {id}) should reach the model");
+        }
+    }
+
+    [TestMethod]
     public void FromSentences_MissingVocabulary_ThrowsArgumentException()
         => Assert.ThrowsExactly<ArgumentException>(() => TuningSamples.FromSentences(["text"], "/no/vocab.txt"));
 
@@ -56,6 +83,11 @@ public sealed class TuningSamplesTests
 
         var error = Assert.ThrowsExactly<ArgumentException>(() => TuningSamples.FromDataView(data, ["input_ids"]));
         StringAssert.Contains(error.Message, "input_ids");
+    }
+
+    public sealed class TextRow
+    {
+        public string Text { get; set; } = string.Empty;
     }
 
 #pragma warning disable SA1300, IDE1006 // Member names follow the model's input names.

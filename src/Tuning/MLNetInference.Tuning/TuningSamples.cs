@@ -1,23 +1,34 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Tokenizers;
 using MLNetInference.Core.Runtime;
+using MLNetInference.Pipeline.Text;
+using MLNetInference.Tuning.Internal;
 
 namespace MLNetInference.Tuning;
 
 /// <summary>Makes the tuner's sample data: one feed (input name → tensor of batch 1) per request.</summary>
 public static class TuningSamples
 {
+    private const string InputIds = "input_ids";
+    private const string AttentionMask = "attention_mask";
+    private const string TokenTypeIds = "token_type_ids";
+
     /// <summary>
     /// Tokenizes sentences for a BERT-style model: <c>input_ids</c> ([CLS] … [SEP]), <c>attention_mask</c> (ones) and
     /// <c>token_type_ids</c> (zeros), each int64 [1, tokens], at their exact lengths.
     /// </summary>
-    /// <param name="sentences">The sentences.</param>
+    /// <param name="sentences">The sentences; blank ones are skipped.</param>
     /// <param name="vocabularyPath">The WordPiece vocabulary (<c>vocab.txt</c>).</param>
-    /// <param name="maxTokens">The longest token sequence, special tokens included. Default 128.</param>
+    /// <param name="maxTokens">The longest token sequence, special tokens included; longer sentences are cut, and still end with [SEP]. Default 128.</param>
     /// <param name="lowerCase">Whether the model is uncased. Default <see langword="true"/>.</param>
-    /// <returns>One feed per sentence.</returns>
-    /// <exception cref="ArgumentException">There are no sentences, or the vocabulary does not exist.</exception>
+    /// <returns>One feed per non-blank sentence.</returns>
+    /// <remarks>
+    /// The sentences go through the same tokenizer as the served pipeline (<c>TokenizeForBert</c>, the first stage of
+    /// <c>EmbedSentences</c>) and <c>optimize --calibration-text</c>, so the tuner measures accuracy on the token ids
+    /// its model will see, symbols such as <c>$ = + &lt; &gt;</c> included.
+    /// </remarks>
+    /// <exception cref="ArgumentException">There are no non-blank sentences, or the vocabulary does not exist.</exception>
+    /// <exception cref="TextInputException">A sentence has no token at all (only control characters).</exception>
     public static IReadOnlyList<IReadOnlyDictionary<string, SampleTensor>> FromSentences(IEnumerable<string> sentences, string vocabularyPath, int maxTokens = 128, bool lowerCase = true)
     {
         ArgumentNullException.ThrowIfNull(sentences);
@@ -28,45 +39,16 @@ public static class TuningSamples
             throw new ArgumentException($"The vocabulary '{vocabularyPath}' does not exist.", nameof(vocabularyPath));
         }
 
-        var tokenizer = BertTokenizer.Create(vocabularyPath, new BertOptions { LowerCaseBeforeTokenization = lowerCase });
-        var feeds = new List<IReadOnlyDictionary<string, SampleTensor>>();
-        foreach (var sentence in sentences)
-        {
-            if (string.IsNullOrWhiteSpace(sentence))
-            {
-                continue;
-            }
-
-            var ids = tokenizer.EncodeToIds(sentence, addSpecialTokens: true);
-            var length = Math.Min(ids.Count, maxTokens);
-            var tokens = new long[length];
-            for (var i = 0; i < length; i++)
-            {
-                tokens[i] = ids[i];
-            }
-
-            if (length < ids.Count)
-            {
-                tokens[^1] = ids[^1];
-            }
-
-            var mask = new long[length];
-            Array.Fill(mask, 1L);
-            long[] shape = [1, length];
-            feeds.Add(new Dictionary<string, SampleTensor>(StringComparer.Ordinal)
-            {
-                ["input_ids"] = new(tokens, shape),
-                ["attention_mask"] = new(mask, shape),
-                ["token_type_ids"] = new(new long[length], shape),
-            });
-        }
-
-        if (feeds.Count == 0)
+        var rows = sentences.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => new SentenceRow { Text = s }).ToList();
+        if (rows.Count == 0)
         {
             throw new ArgumentException("No non-empty sentence was given.", nameof(sentences));
         }
 
-        return feeds;
+        var mlContext = new MLContext();
+        var data = mlContext.Data.LoadFromEnumerable(rows);
+        var tokenized = mlContext.Transforms.TokenizeForBert(nameof(SentenceRow.Text), vocabularyPath, maxTokens, lowerCase).Fit(data).Transform(data);
+        return FromDataView(tokenized, [InputIds, AttentionMask, TokenTypeIds], rows.Count);
     }
 
     /// <summary>
