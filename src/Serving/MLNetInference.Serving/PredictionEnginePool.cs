@@ -1,4 +1,5 @@
 using MLNetInference.Core;
+using MLNetInference.Core.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -34,11 +35,13 @@ public sealed class PredictionEnginePool<TData, TPrediction> : IAsyncDisposable,
     internal PredictionEnginePool(IOptions<PoolRegistrations<TData, TPrediction>> registrations, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
     {
         _registrations = registrations.Value;
-        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("MLNetInference.Serving.PredictionEnginePool");
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var logger = loggerFactory.CreateLogger("MLNetInference.Serving.PredictionEnginePool");
+        var sessionLogger = loggerFactory.CreateLogger<OnnxSessionFactory>();
         var length = _registrations.LengthSelector ?? RequestLength.Default<TData>();
         foreach (var (name, source) in _registrations.Models)
         {
-            var model = new PooledModel<TData, TPrediction>(name, source, _registrations.BatchingFor(name), length, logger, timeProvider ?? TimeProvider.System);
+            var model = new PooledModel<TData, TPrediction>(name, source, _registrations.BatchingFor(name), length, logger, sessionLogger, timeProvider ?? TimeProvider.System);
             _models.Add(name, model);
             model.LoadInitial();
         }

@@ -7,6 +7,7 @@ using Microsoft.ML.Transforms.Onnx;
 using MLNetInference.Models;
 using MLNetInference.Pipeline.Scoring;
 using MLNetInference.Pipeline.Serialization;
+using MLNetInference.Tests.Shared;
 
 namespace MLNetInference.Pipeline.Tests.Serialization;
 

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using MLNetInference.Core.Runtime;
 using Microsoft.Extensions.Options;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -99,6 +100,9 @@ public sealed class PredictionEnginePoolRegistrationTests
 
         Assert.HasCount(4, result.scores);
         Assert.IsTrue(logs.Messages.Any(m => m.Level == LogLevel.Warning && m.Text.Contains("fell back to the CPU", StringComparison.Ordinal)), string.Join("\n", logs.Messages));
+        Assert.IsTrue(
+            logs.Messages.Any(m => m.Level == LogLevel.Warning && m.Category == typeof(OnnxSessionFactory).FullName && m.Text.Contains("falling back to the CPU. Reason:", StringComparison.Ordinal)),
+            "the session factory's own warning, with its reason, reaches the app's logging: " + string.Join("\n", logs.Messages));
     }
 
     [TestMethod]

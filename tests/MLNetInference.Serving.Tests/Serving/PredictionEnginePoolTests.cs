@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using MLNetInference.Core.Runtime;
 using MLNetInference.Models;
 using MLNetInference.Serving;
 using static MLNetInference.Serving.Tests.EmbedderFixture;
@@ -73,6 +75,26 @@ public sealed class PredictionEnginePoolTests
         }
 
         Assert.AreEqual(before, LiveSessions.Count(), "disposing the pool disposes its session");
+    }
+
+    [TestMethod]
+    public async Task FromFile_CudaOnCpuOnlyRuntime_LogsTheSessionFactorysFallbackWarning()
+    {
+        var logs = new ListLoggerProvider();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.AddProvider(logs));
+        services.AddPredictionEnginePool<TextInput, Embedding>()
+            .FromFile(ZipPath)
+            .WithDynamicBatching(o => o.Devices.Add(DeviceSpec.Cuda(0)));
+        await using var provider = services.BuildServiceProvider();
+        var pool = provider.GetRequiredService<PredictionEnginePool<TextInput, Embedding>>();
+
+        var result = await pool.PredictAsync(new TextInput { Text = "served on the CPU" });
+
+        Assert.HasCount(384, result.Vector);
+        Assert.IsTrue(
+            logs.Messages.Any(m => m.Level == LogLevel.Warning && m.Category == typeof(OnnxSessionFactory).FullName && m.Text.Contains("falling back to the CPU", StringComparison.Ordinal)),
+            string.Join("\n", logs.Messages));
     }
 
     [TestMethod]

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using MLNetInference.Core.Runtime;
 
 namespace MLNetInference.Pipeline.Scoring;
@@ -64,6 +65,16 @@ public sealed class OnnxBatchScoringOptions
     /// </summary>
     public int CalibrationRows { get; set; } = 256;
 
+    /// <summary>
+    /// Gets or sets the logger that receives the session factory's warnings and load information as they happen: a
+    /// CUDA device that is not available (and the fall back to the CPU), a model that runs one row per call, a batch
+    /// dimension rewritten from 1. None when <see langword="null"/>.
+    /// </summary>
+    public ILogger? Logger { get; set; }
+
+    /// <summary>Gets or sets the name of a model given as bytes, for logs and errors.</summary>
+    internal string? ModelName { get; set; }
+
     internal int EffectiveWindow => LengthGroupingWindow <= 0 ? Math.Max(256, BatchSize * 4) : Math.Max(LengthGroupingWindow, BatchSize);
 
     internal void Validate()
@@ -105,6 +116,8 @@ public sealed class OnnxBatchScoringOptions
             StockSequenceLength = StockSequenceLength,
             Recipe = Recipe,
             CalibrationRows = CalibrationRows,
+            Logger = Logger,
+            ModelName = ModelName,
         };
         foreach (var pair in InputColumns)
         {

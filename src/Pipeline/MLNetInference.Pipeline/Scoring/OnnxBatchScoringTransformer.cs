@@ -28,8 +28,10 @@ public sealed class OnnxBatchScoringTransformer : ITransformer, IPersistableTran
     {
         _mlContext = mlContext;
         _options = options;
-        var factory = new OnnxSessionFactory();
-        _model = options.ModelPath is { Length: > 0 } path ? factory.Create(path, options.Session) : factory.Create(options.ModelBytes!, options.Session);
+        var factory = new OnnxSessionFactory(options.Logger);
+        _model = options.ModelPath is { Length: > 0 } path
+            ? factory.Create(path, options.Session)
+            : factory.Create(options.ModelBytes!, options.Session, options.ModelName ?? "<in-memory model>");
         try
         {
             var outputs = new List<(string, string)>();
@@ -203,6 +205,8 @@ public sealed class OnnxBatchScoringTransformer : ITransformer, IPersistableTran
             options.Session = session.Clone();
         }
 
+        options.Logger = overrides?.Logger;
+        options.ModelName = prefix + "model.onnx";
         if (overrides?.BatchSize is { } batchSize)
         {
             options.BatchSize = batchSize;

@@ -21,6 +21,7 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
     private readonly ModelSource _source;
     private readonly DynamicBatchingOptions _options;
     private readonly ILogger _logger;
+    private readonly ILogger _sessionLogger;
     private readonly SchemaDefinition _inputDefinition;
     private readonly SemaphoreSlim _reloadGate = new(1, 1);
     private readonly FileSystemWatcher? _watcher;
@@ -30,12 +31,14 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
     private int _version;
     private int _disposed;
 
-    public PooledModel(string name, ModelSource source, DynamicBatchingOptions options, Func<TData, int> length, ILogger logger, TimeProvider timeProvider)
+    public PooledModel(string name, ModelSource source, DynamicBatchingOptions options, Func<TData, int> length, ILogger logger, ILogger sessionLogger, TimeProvider timeProvider)
     {
         Name = name;
         _source = source;
         _options = options;
         _logger = logger;
+        // The session factory logs CUDA fallback and batch-support warnings as each session loads.
+        _sessionLogger = sessionLogger;
         _inputDefinition = SchemaDefinition.Create(typeof(TData));
         Batcher = new DynamicBatcher<TData, TPrediction>(PoolRegistrations<TData, TPrediction>.DisplayName(name), options, length, logger, timeProvider);
         if (source.WatchForChanges)
@@ -174,7 +177,7 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
                 // On a GPU one batch runs in one call; on the CPU the scorer keeps its own small, length-sorted
                 // sub-batches, because there padding costs compute and batching itself buys little.
                 int? runBatch = device.Provider == ExecutionProvider.Cpu ? null : _options.MaxBatchSize;
-                var model = _source.IsRawOnnx ? LoadRawOnnx(mlContext, session, runBatch) : BatchedModel.Load(mlContext, _source.Path, out _, new BatchedModelLoadOptions { Session = session, BatchSize = runBatch });
+                var model = _source.IsRawOnnx ? LoadRawOnnx(mlContext, session, runBatch) : BatchedModel.Load(mlContext, _source.Path, out _, new BatchedModelLoadOptions { Session = session, BatchSize = runBatch, Logger = _sessionLogger });
                 versions.Add(model);
                 WarnOnFallback(model, device);
                 for (var w = 0; w < _options.WorkersFor(device); w++)
@@ -207,7 +210,7 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
 
     private ITransformer LoadRawOnnx(MLContext mlContext, OnnxSessionOptions session, int? runBatch)
     {
-        var scoring = new OnnxBatchScoringOptions { ModelPath = _source.Path, Session = session };
+        var scoring = new OnnxBatchScoringOptions { ModelPath = _source.Path, Session = session, Logger = _sessionLogger };
         if (runBatch is { } batch)
         {
             scoring.BatchSize = batch;
