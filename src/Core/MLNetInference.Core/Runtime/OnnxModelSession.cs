@@ -8,6 +8,7 @@ namespace MLNetInference.Core.Runtime;
 /// </summary>
 public sealed class OnnxModelSession : IDisposable
 {
+    private readonly long _memoryPressure;
     private int _disposed;
 
     internal OnnxModelSession(
@@ -17,7 +18,8 @@ public sealed class OnnxModelSession : IDisposable
         int deviceId,
         BatchSupport batchSupport,
         string batchSupportReason,
-        OnnxSessionOptions options)
+        OnnxSessionOptions options,
+        long modelSize = 0)
     {
         Session = session;
         ModelName = modelName;
@@ -28,6 +30,14 @@ public sealed class OnnxModelSession : IDisposable
         Options = options;
         Metadata = ModelMetadata.FromSession(session);
         OnnxSessionMetrics.SessionCreated();
+
+        // The session's weights live in native memory the GC does not see; telling it lets a reload's garbage (the
+        // previous version's managed model bytes) be collected before the next version piles up beside it.
+        _memoryPressure = modelSize;
+        if (_memoryPressure > 0)
+        {
+            GC.AddMemoryPressure(_memoryPressure);
+        }
     }
 
     /// <summary>Gets the underlying ONNX Runtime session. It is safe for concurrent <c>Run</c> calls.</summary>
@@ -64,6 +74,10 @@ public sealed class OnnxModelSession : IDisposable
         {
             Session.Dispose();
             OnnxSessionMetrics.SessionDisposed();
+            if (_memoryPressure > 0)
+            {
+                GC.RemoveMemoryPressure(_memoryPressure);
+            }
         }
     }
 }

@@ -83,13 +83,14 @@ public sealed partial class OnnxSessionFactory
     private OnnxModelSession CreateCore(ModelSource source, OnnxSessionOptions options)
     {
         var session = Open(source, options, out var provider);
+        var size = source.Bytes?.LongLength ?? new FileInfo(source.Name).Length;
         if (!options.RewriteFixedBatch || !AllInputsHaveUnitBatch(session))
         {
             var support = AllInputsHaveUnitBatch(session) ? BatchSupport.PerRow : BatchSupport.Dynamic;
             var reason = support == BatchSupport.Dynamic
                 ? "the model declares a dynamic batch dimension"
                 : "the batch dimension is fixed at 1 and the rewrite is turned off";
-            return new OnnxModelSession(session, source.Name, provider, options.DeviceId, support, reason, options);
+            return new OnnxModelSession(session, source.Name, provider, options.DeviceId, support, reason, options, size);
         }
 
         // The batch dimension is pinned to 1: try to make it symbolic.
@@ -105,7 +106,7 @@ public sealed partial class OnnxSessionFactory
                 {
                     session.Dispose();
                     LogBatchRewritten(_logger, source.Name, why);
-                    return new OnnxModelSession(rewritten, source.Name, rewrittenProvider, options.DeviceId, BatchSupport.RewrittenFromFixed, $"{why}; {verifyNote}", options);
+                    return new OnnxModelSession(rewritten, source.Name, rewrittenProvider, options.DeviceId, BatchSupport.RewrittenFromFixed, $"{why}; {verifyNote}", options, size);
                 }
 
                 rewritten.Dispose();
@@ -118,7 +119,7 @@ public sealed partial class OnnxSessionFactory
         }
 
         LogPerRow(_logger, source.Name, why);
-        return new OnnxModelSession(session, source.Name, provider, options.DeviceId, BatchSupport.PerRow, $"batch fixed at 1; {why}; rows run one call each", options);
+        return new OnnxModelSession(session, source.Name, provider, options.DeviceId, BatchSupport.PerRow, $"batch fixed at 1; {why}; rows run one call each", options, size);
     }
 
     private InferenceSession Open(ModelSource source, OnnxSessionOptions options, out ExecutionProvider provider)
