@@ -3,7 +3,7 @@ namespace MLNetInference.Benchmarks;
 /// <summary>The parsed command line: <c>&lt;workload&gt; [--quick] [--json &lt;file&gt;]</c>.</summary>
 internal sealed record BenchmarkArguments(IReadOnlyList<string> Workloads, bool Quick, string? JsonPath)
 {
-    public static readonly string[] KnownWorkloads = ["p1", "p2", "p2r", "p3", "p4", "p5", "p7", "estimator", "tune"];
+    public static readonly string[] KnownWorkloads = ["p1", "p2", "p2r", "p3", "p4", "p5", "p7", "estimator", "tune", "reload"];
 
     public const string Usage =
         "usage: dotnet run -c Release --project tests/MLNetInference.Benchmarks -- <workload> [--quick] [--json <file>]\n" +
@@ -11,7 +11,8 @@ internal sealed record BenchmarkArguments(IReadOnlyList<string> Workloads, bool 
         "              p2 (MiniLM fp32 vs our dynamic INT8 at b1/b16, embedding cosine), p2r (the same for the recipes fuse+int8-dynamic and fuse+int8-dynamic-sensitive),\n" +
         "              p3 (BatchRunner vs raw ONNX Runtime), p4 (small model under 32 clients: per-call cost),\n" +
         "              p5 (node counts: original, ONNX Runtime online, ours), p7 (load time: online optimization vs a pre-optimized model), estimator (batched ML.NET pipeline vs ApplyOnnxModel),\n" +
-        "              tune (the tuner on MiniLM, cosine >= 0.99: tune times, tuned vs ONNX Runtime defaults at b1 and on P1), all\n" +
+        "              tune (the tuner on MiniLM, cosine >= 0.99: tune times, tuned vs ONNX Runtime defaults at b1 and on P1),\n" +
+        "              reload (the MiniLM pool reloaded 50 times under load: peak RSS after 5 and after 50 reloads), all\n" +
         "  --quick     about two minutes per workload, still interleaved side by side\n" +
         "  --json      write one JSON object per variant and line to <file>";
 

@@ -1,18 +1,23 @@
 namespace MLNetInference.Benchmarks.Harness;
 
-/// <summary>Reads the process's peak resident set size.</summary>
+/// <summary>Reads the process's resident set size: its peak so far and its current size.</summary>
 internal static class ProcessMemory
 {
     /// <summary>Gets VmHWM from /proc/self/status in MiB: the high-water mark of the whole process, not of one variant.</summary>
-    public static double PeakRssMb()
+    public static double PeakRssMb() => StatusMb("VmHWM:");
+
+    /// <summary>Gets VmRSS from /proc/self/status in MiB: the resident set of the whole process now.</summary>
+    public static double CurrentRssMb() => StatusMb("VmRSS:");
+
+    private static double StatusMb(string field)
     {
         try
         {
             foreach (var line in File.ReadLines("/proc/self/status"))
             {
-                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                if (line.StartsWith(field, StringComparison.Ordinal))
                 {
-                    var kb = long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+                    var kb = long.Parse(line.AsSpan(field.Length).Trim().TrimEnd("kB").Trim(), System.Globalization.CultureInfo.InvariantCulture);
                     return kb / 1024.0;
                 }
             }
