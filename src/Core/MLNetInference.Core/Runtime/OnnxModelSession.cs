@@ -78,6 +78,9 @@ public sealed class OnnxModelSession : IDisposable
             {
                 GC.RemoveMemoryPressure(_memoryPressure);
             }
+
+            // A reload disposes the old version's sessions: return their native memory to the OS.
+            Internal.NativeHeap.Trim();
         }
     }
 }
