@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using MLNetInference.Benchmarks.Harness;
 using MLNetInference.Core.Runtime;
 using MLNetInference.Models;
+using MLNetInference.Tests.Shared;
 
 namespace MLNetInference.Benchmarks.Workloads;
 
@@ -68,13 +68,13 @@ internal sealed class ReloadWorkload : IWorkload
                 reloadMs.Add(clock.Elapsed.TotalMilliseconds);
                 if (i % Checkpoint == 0)
                 {
-                    progress.WriteLine($"  reload {i}: peak RSS {ProcessMemory.PeakRssMb():F0} MB, current {ProcessMemory.CurrentRssMb():F0} MB, live sessions {LiveSessions()}, managed heap {GC.GetGCMemoryInfo().HeapSizeBytes / (1024.0 * 1024.0):F0} MB, gen2 GCs {GC.CollectionCount(2)}, last reload {clock.Elapsed.TotalSeconds:F1} s");
+                    progress.WriteLine($"  reload {i}: peak RSS {ProcessMemory.PeakRssMb():F0} MB, current {ProcessMemory.CurrentRssMb():F0} MB, live sessions {LiveSessions.Count()}, managed heap {GC.GetGCMemoryInfo().HeapSizeBytes / (1024.0 * 1024.0):F0} MB, gen2 GCs {GC.CollectionCount(2)}, last reload {clock.Elapsed.TotalSeconds:F1} s");
                 }
 
                 if (i == Checkpoint || i == Reloads)
                 {
                     phases[i == Checkpoint ? 0 : 1].Stop();
-                    checkpoints.Add((ProcessMemory.PeakRssMb(), ProcessMemory.CurrentRssMb(), LiveSessions()));
+                    checkpoints.Add((ProcessMemory.PeakRssMb(), ProcessMemory.CurrentRssMb(), LiveSessions.Count()));
                     if (i == Checkpoint)
                     {
                         phases[1].Start();
@@ -102,26 +102,6 @@ internal sealed class ReloadWorkload : IWorkload
             provider.Dispose();
             File.Delete(zip);
         }
-    }
-
-    /// <summary>Reads the live-session metric as a monitoring tool would.</summary>
-    private static int LiveSessions()
-    {
-        var count = 0;
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == OnnxSessionMetrics.MeterName && instrument.Name == OnnxSessionMetrics.SessionCountName)
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<int>((_, value, _, _) => count += value);
-        listener.Start();
-        listener.RecordObservableInstruments();
-        return count;
     }
 
     /// <summary>The requests completed during one phase of reloads.</summary>

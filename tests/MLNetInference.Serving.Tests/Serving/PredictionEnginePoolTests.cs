@@ -1,3 +1,4 @@
+using MLNetInference.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MLNetInference.Core.Runtime;

@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using MLNetInference.Core.Runtime;
 
-namespace MLNetInference.Serving.Tests;
+namespace MLNetInference.Tests.Shared;
 
 /// <summary>Reads the process-wide count of live ONNX sessions from the core's metric, as a monitoring tool would.</summary>
 internal static class LiveSessions
