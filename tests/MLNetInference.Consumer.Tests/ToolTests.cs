@@ -1,3 +1,4 @@
+using MLNetInference.Tests.Shared;
 using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Consumer.Tests.Internal;
 

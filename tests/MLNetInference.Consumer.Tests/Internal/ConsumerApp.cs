@@ -1,3 +1,4 @@
+using MLNetInference.Tests.Shared;
 using System.Security;
 
 namespace MLNetInference.Consumer.Tests.Internal;

@@ -1,3 +1,4 @@
+using MLNetInference.Tests.Shared;
 using System.Xml.Linq;
 
 namespace MLNetInference.Consumer.Tests.Internal;

@@ -1,3 +1,4 @@
+using MLNetInference.Tests.Shared;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -24,7 +25,7 @@ public sealed partial class NotebookTests
     private static readonly TimeSpan NotebookTimeout = TimeSpan.FromMinutes(5);
 
     private static JsonDocument? _executed;
-    private static DotnetProcess.Result? _run;
+    private static ChildProcess.Result? _run;
 
     public TestContext TestContext { get; set; } = null!;
 

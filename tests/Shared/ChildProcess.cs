@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace MLNetInference.Consumer.Tests.Internal;
+namespace MLNetInference.Tests.Shared;
 
-/// <summary>Runs dotnet, or a program it installed, as a child process with a hang guard, the way a user's shell would.</summary>
+/// <summary>
+/// Runs dotnet, or a program it installed, as a child process with a hang guard, the way a user's shell would. Compiled
+/// into each test project that starts processes (the consumer and sample tests).
+/// </summary>
 internal static class ChildProcess
 {
     /// <summary>Long enough for a cold restore or a slow machine; only a hang reaches it.</summary>
@@ -13,13 +16,14 @@ internal static class ChildProcess
     public static string DotnetHost { get; } =
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
-    /// <summary>Runs <c>dotnet</c> with the arguments.</summary>
-    public static Task<Result> DotnetAsync(string workingDirectory, IEnumerable<string> arguments, CancellationToken cancellationToken)
-        => RunAsync(DotnetHost, workingDirectory, arguments, cancellationToken);
+    /// <summary>Runs <c>dotnet</c> with the arguments; <paramref name="hangGuard"/> defaults to <see cref="HangGuard"/>.</summary>
+    public static Task<Result> DotnetAsync(string workingDirectory, IEnumerable<string> arguments, CancellationToken cancellationToken, TimeSpan? hangGuard = null)
+        => RunAsync(DotnetHost, workingDirectory, arguments, cancellationToken, hangGuard);
 
     /// <summary>Runs a program with the arguments and returns its exit code and output; fails the test when it hangs.</summary>
-    public static async Task<Result> RunAsync(string fileName, string workingDirectory, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    public static async Task<Result> RunAsync(string fileName, string workingDirectory, IEnumerable<string> arguments, CancellationToken cancellationToken, TimeSpan? hangGuard = null)
     {
+        var limit = hangGuard ?? HangGuard;
         var start = new ProcessStartInfo(fileName)
         {
             WorkingDirectory = workingDirectory,
@@ -57,7 +61,7 @@ internal static class ChildProcess
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(HangGuard);
+        timeout.CancelAfter(limit);
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -67,7 +71,7 @@ internal static class ChildProcess
             process.Kill(entireProcessTree: true);
             lock (gate)
             {
-                Assert.Fail($"{fileName} {string.Join(' ', start.ArgumentList)} did not finish within {HangGuard}:\n{output}");
+                Assert.Fail($"{fileName} {string.Join(' ', start.ArgumentList)} did not finish within {limit}:\n{output}");
             }
         }
 
