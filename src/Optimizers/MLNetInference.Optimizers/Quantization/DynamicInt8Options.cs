@@ -3,6 +3,8 @@ namespace MLNetInference.Optimizers.Quantization;
 /// <summary>Settings of <see cref="DynamicInt8QuantizationPass"/>: how weights are quantized and which nodes are left alone.</summary>
 public sealed class DynamicInt8Options
 {
+    private IReadOnlyCollection<string> _excludedNodeNames = [];
+
     /// <summary>
     /// Gets a value indicating whether each output column of a weight gets its own scale (per channel; the default)
     /// instead of one scale for the whole tensor.
@@ -27,7 +29,7 @@ public sealed class DynamicInt8Options
     public IReadOnlyCollection<string> ExcludedOpTypes { get; init; } = [];
 
     /// <summary>Gets the names of nodes never quantized (compared ordinally).</summary>
-    public IReadOnlyCollection<string> ExcludedNodeNames { get; init; } = [];
+    public IReadOnlyCollection<string> ExcludedNodeNames { get => _excludedNodeNames; init => _excludedNodeNames = value; }
 
     /// <summary>Gets the fewest weight elements a weight must have to be quantized; smaller weights stay fp32. Default 0.</summary>
     public int MinimumWeightElements { get; init; }
@@ -53,15 +55,16 @@ public sealed class DynamicInt8Options
     /// <summary>Returns a copy of these settings that also leaves the named nodes in float.</summary>
     /// <param name="nodeNames">More node names to exclude.</param>
     /// <returns>These settings when <paramref name="nodeNames"/> is empty, else a copy.</returns>
-    internal DynamicInt8Options ExcludingNodes(IReadOnlyCollection<string> nodeNames) => nodeNames.Count == 0 ? this : new()
+    internal DynamicInt8Options ExcludingNodes(IReadOnlyCollection<string> nodeNames)
     {
-        // Every property, so that the copy differs only in its exclusions.
-        PerChannel = PerChannel,
-        ReduceRange = ReduceRange,
-        WeightType = WeightType,
-        ExcludedOpTypes = ExcludedOpTypes,
-        ExcludedNodeNames = [.. ExcludedNodeNames.Union(nodeNames, StringComparer.Ordinal)],
-        MinimumWeightElements = MinimumWeightElements,
-        FoldBias = FoldBias,
-    };
+        if (nodeNames.Count == 0)
+        {
+            return this;
+        }
+
+        // A member-wise copy keeps every other setting, including ones added later.
+        var copy = (DynamicInt8Options)MemberwiseClone();
+        copy._excludedNodeNames = [.. _excludedNodeNames.Union(nodeNames, StringComparer.Ordinal)];
+        return copy;
+    }
 }

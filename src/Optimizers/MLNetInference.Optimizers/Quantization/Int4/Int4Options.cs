@@ -3,6 +3,8 @@ namespace MLNetInference.Optimizers.Quantization.Int4;
 /// <summary>Settings of <see cref="Int4WeightQuantizationPass"/>: block size, symmetry, and which nodes are left alone.</summary>
 public sealed class Int4Options
 {
+    private IReadOnlyCollection<string> _excludedNodeNames = [];
+
     /// <summary>
     /// Gets the number of consecutive K elements of one weight column that share a scale (and zero point); a power of
     /// two of at least 16. 32 by default.
@@ -32,7 +34,7 @@ public sealed class Int4Options
     public IReadOnlyCollection<string> ExcludedOpTypes { get; init; } = [];
 
     /// <summary>Gets the names of nodes never quantized (compared ordinally).</summary>
-    public IReadOnlyCollection<string> ExcludedNodeNames { get; init; } = [];
+    public IReadOnlyCollection<string> ExcludedNodeNames { get => _excludedNodeNames; init => _excludedNodeNames = value; }
 
     /// <summary>
     /// Gets how many MatMuls stay float because quantizing them alone changes their output the most, as measured by
@@ -50,17 +52,16 @@ public sealed class Int4Options
     /// <summary>Returns a copy of these settings that also leaves the named nodes in float.</summary>
     /// <param name="nodeNames">More node names to exclude.</param>
     /// <returns>These settings when <paramref name="nodeNames"/> is empty, else a copy.</returns>
-    internal Int4Options ExcludingNodes(IReadOnlyCollection<string> nodeNames) => nodeNames.Count == 0 ? this : new()
+    internal Int4Options ExcludingNodes(IReadOnlyCollection<string> nodeNames)
     {
-        // Every property, so that the copy differs only in its exclusions.
-        BlockSize = BlockSize,
-        Symmetric = Symmetric,
-        ErrorMinimizingScales = ErrorMinimizingScales,
-        AccuracyLevel = AccuracyLevel,
-        ExcludedOpTypes = ExcludedOpTypes,
-        ExcludedNodeNames = [.. ExcludedNodeNames.Union(nodeNames, StringComparer.Ordinal)],
-        KeepMostSensitiveInFloat = KeepMostSensitiveInFloat,
-        SensitivitySamples = SensitivitySamples,
-        MinimumWeightElements = MinimumWeightElements,
-    };
+        if (nodeNames.Count == 0)
+        {
+            return this;
+        }
+
+        // A member-wise copy keeps every other setting, including ones added later.
+        var copy = (Int4Options)MemberwiseClone();
+        copy._excludedNodeNames = [.. _excludedNodeNames.Union(nodeNames, StringComparer.Ordinal)];
+        return copy;
+    }
 }

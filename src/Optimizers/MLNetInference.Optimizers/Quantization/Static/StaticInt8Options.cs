@@ -3,6 +3,8 @@ namespace MLNetInference.Optimizers.Quantization.Static;
 /// <summary>Settings of <see cref="StaticInt8QuantizationPass"/> and <see cref="ActivationCalibrator"/>.</summary>
 public sealed class StaticInt8Options
 {
+    private IReadOnlyCollection<string> _excludedNodeNames = [];
+
     /// <summary>Gets how each activation's range is chosen; <see cref="CalibrationMethod.MinMax"/> by default.</summary>
     public CalibrationMethod Method { get; init; } = CalibrationMethod.MinMax;
 
@@ -35,7 +37,7 @@ public sealed class StaticInt8Options
     public IReadOnlyCollection<string> ExcludedOpTypes { get; init; } = [];
 
     /// <summary>Gets the names of nodes never quantized (compared ordinally).</summary>
-    public IReadOnlyCollection<string> ExcludedNodeNames { get; init; } = [];
+    public IReadOnlyCollection<string> ExcludedNodeNames { get => _excludedNodeNames; init => _excludedNodeNames = value; }
 
     /// <summary>Gets the fewest weight elements a weight must have to be quantized; smaller ones stay fp32. Default 0.</summary>
     public int MinimumWeightElements { get; init; }
@@ -66,20 +68,16 @@ public sealed class StaticInt8Options
     /// <summary>Returns a copy of these settings that also leaves the named nodes in float.</summary>
     /// <param name="nodeNames">More node names to exclude.</param>
     /// <returns>These settings when <paramref name="nodeNames"/> is empty, else a copy.</returns>
-    internal StaticInt8Options ExcludingNodes(IReadOnlyCollection<string> nodeNames) => nodeNames.Count == 0 ? this : new()
+    internal StaticInt8Options ExcludingNodes(IReadOnlyCollection<string> nodeNames)
     {
-        // Every property, so that the copy differs only in its exclusions.
-        Method = Method,
-        Percentile = Percentile,
-        HistogramBins = HistogramBins,
-        Activations = Activations,
-        PerChannel = PerChannel,
-        ReduceRange = ReduceRange,
-        QuantizeConnectingOps = QuantizeConnectingOps,
-        ExcludedOpTypes = ExcludedOpTypes,
-        ExcludedNodeNames = [.. ExcludedNodeNames.Union(nodeNames, StringComparer.Ordinal)],
-        MinimumWeightElements = MinimumWeightElements,
-        MaxCalibrationSamples = MaxCalibrationSamples,
-        GeneratedSampleCount = GeneratedSampleCount,
-    };
+        if (nodeNames.Count == 0)
+        {
+            return this;
+        }
+
+        // A member-wise copy keeps every other setting, including ones added later.
+        var copy = (StaticInt8Options)MemberwiseClone();
+        copy._excludedNodeNames = [.. _excludedNodeNames.Union(nodeNames, StringComparer.Ordinal)];
+        return copy;
+    }
 }
