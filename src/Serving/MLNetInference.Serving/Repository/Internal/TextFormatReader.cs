@@ -99,7 +99,7 @@ internal sealed class TextFormatReader
             {
                 if (closing is not null)
                 {
-                    throw Error(_token.Line, $"the message opened on line {line} is not closed with '{closing}'.");
+                    throw Error(line, $"this message is not closed with '{closing}' before the end of the file.");
                 }
 
                 return message;
