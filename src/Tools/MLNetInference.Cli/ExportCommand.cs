@@ -72,7 +72,7 @@ internal static class ExportCommand
             table.AddRow("dynamic_batching", config.DynamicBatching is { } b
                 ? $"preferred {string.Join(", ", b.PreferredBatchSizes)}, delay {b.MaxQueueDelayMicroseconds} µs"
                 : "none");
-            table.AddRow("instance_group", string.Join("; ", config.InstanceGroups.Select(g => $"{g.Count} × {g.Kind}")));
+            table.AddRow("instance_group", string.Join("; ", config.InstanceGroups.Select(g => $"{g.Count} × KIND_{g.Kind.ToString().ToUpperInvariant()}")));
             table.AddRow("inputs", Markup.Escape(string.Join("; ", config.Inputs.Select(Describe))));
             table.AddRow("outputs", Markup.Escape(string.Join("; ", config.Outputs.Select(Describe))));
             AnsiConsole.Write(table);
@@ -92,5 +92,5 @@ internal static class ExportCommand
     }
 
     private static string Describe(TritonTensorConfig tensor)
-        => $"{tensor.Name} {tensor.DataType} [{string.Join(", ", tensor.Dims)}]";
+        => $"{tensor.Name} TYPE_{tensor.DataType.ToString().ToUpperInvariant()} [{string.Join(", ", tensor.Dims)}]";
 }
