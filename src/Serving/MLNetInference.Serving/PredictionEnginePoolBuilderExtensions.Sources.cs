@@ -85,10 +85,62 @@ public static partial class PredictionEnginePoolBuilderExtensions
         where TData : class
         where TPrediction : class, new()
     {
-        ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrEmpty(uri);
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var address))
+        {
+            throw new ArgumentException($"The model address must be an absolute http or https URI (was '{uri}').", nameof(uri));
+        }
+
+        return builder.FromUri(modelName, address, period, httpClientName);
+    }
+
+    /// <summary>Serves a model downloaded from an HTTP(S) address under a name, checked for a new version every five minutes.</summary>
+    /// <typeparam name="TData">The input row type.</typeparam>
+    /// <typeparam name="TPrediction">The prediction row type.</typeparam>
+    /// <param name="builder">The pool builder.</param>
+    /// <param name="modelName">The model name; empty for the default model.</param>
+    /// <param name="uri">The absolute address of an ML.NET model zip or a <c>.onnx</c> file.</param>
+    /// <returns>The builder for this model.</returns>
+    public static IPredictionEnginePoolBuilder<TData, TPrediction> FromUri<TData, TPrediction>(this IPredictionEnginePoolBuilder<TData, TPrediction> builder, string modelName, Uri uri)
+        where TData : class
+        where TPrediction : class, new()
+        => builder.FromUri(modelName, uri, DefaultUriPeriod, UriModelLoader.HttpClientName);
+
+    /// <summary>Serves a model downloaded from an HTTP(S) address under a name, checked for a new version every period.</summary>
+    /// <typeparam name="TData">The input row type.</typeparam>
+    /// <typeparam name="TPrediction">The prediction row type.</typeparam>
+    /// <param name="builder">The pool builder.</param>
+    /// <param name="modelName">The model name; empty for the default model.</param>
+    /// <param name="uri">The absolute address of an ML.NET model zip or a <c>.onnx</c> file.</param>
+    /// <param name="period">How often to check for a new version.</param>
+    /// <returns>The builder for this model.</returns>
+    public static IPredictionEnginePoolBuilder<TData, TPrediction> FromUri<TData, TPrediction>(this IPredictionEnginePoolBuilder<TData, TPrediction> builder, string modelName, Uri uri, TimeSpan period)
+        where TData : class
+        where TPrediction : class, new()
+        => builder.FromUri(modelName, uri, period, UriModelLoader.HttpClientName);
+
+    /// <summary>
+    /// Serves a model downloaded from an HTTP(S) address under a name through the named <c>IHttpClientFactory</c> client;
+    /// otherwise as <c>FromUri(modelName, uri, period)</c>.
+    /// </summary>
+    /// <typeparam name="TData">The input row type.</typeparam>
+    /// <typeparam name="TPrediction">The prediction row type.</typeparam>
+    /// <param name="builder">The pool builder.</param>
+    /// <param name="modelName">The model name; empty for the default model.</param>
+    /// <param name="uri">The absolute address of an ML.NET model zip or a <c>.onnx</c> file.</param>
+    /// <param name="period">How often to check for a new version.</param>
+    /// <param name="httpClientName">The name of the HTTP client.</param>
+    /// <returns>The builder for this model.</returns>
+    /// <exception cref="ArgumentException"><paramref name="uri"/> is not an absolute HTTP(S) address.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="period"/> is not positive.</exception>
+    public static IPredictionEnginePoolBuilder<TData, TPrediction> FromUri<TData, TPrediction>(this IPredictionEnginePoolBuilder<TData, TPrediction> builder, string modelName, Uri uri, TimeSpan period, string httpClientName)
+        where TData : class
+        where TPrediction : class, new()
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(uri);
         ArgumentNullException.ThrowIfNull(httpClientName);
-        if (!Uri.TryCreate(uri, UriKind.Absolute, out var address) || (address.Scheme != Uri.UriSchemeHttp && address.Scheme != Uri.UriSchemeHttps))
+        if (!uri.IsAbsoluteUri || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
             throw new ArgumentException($"The model address must be an absolute http or https URI (was '{uri}').", nameof(uri));
         }
@@ -97,7 +149,7 @@ public static partial class PredictionEnginePoolBuilderExtensions
         builder.Services.AddHttpClient(httpClientName);
         return builder.FromLoader(modelName, sp => new UriModelLoader(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(httpClientName),
-            address,
+            uri,
             period,
             sp.GetService<TimeProvider>(),
             sp.GetService<ILoggerFactory>()?.CreateLogger<UriModelLoader>()));
