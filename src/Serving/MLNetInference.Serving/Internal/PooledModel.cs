@@ -139,7 +139,7 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
     }
 
     private static bool IsLoadFailure(Exception ex)
-        => ex is OnnxModelLoadException or OperationCanceledException or IOException or InvalidDataException or InvalidOperationException or ArgumentException or FormatException or NotSupportedException or UnauthorizedAccessException;
+        => ex is OnnxModelLoadException or IOException or InvalidDataException or InvalidOperationException or ArgumentException or FormatException or NotSupportedException or UnauthorizedAccessException;
 
     private void Install(ExecutorSet<TData, TPrediction> executors)
     {
