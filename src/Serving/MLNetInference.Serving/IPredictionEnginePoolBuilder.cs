@@ -11,4 +11,11 @@ public interface IPredictionEnginePoolBuilder<TData, TPrediction>
 {
     /// <summary>Gets the service collection the pool is registered in.</summary>
     IServiceCollection Services { get; }
+
+    /// <summary>
+    /// Gets the model that settings made through this builder apply to: the one the last <c>FromFile</c>,
+    /// <c>FromOnnxFile</c>, <c>FromUri</c> or <c>FromLoader</c> added; <see langword="null"/> on the builder
+    /// <c>AddPredictionEnginePool</c> returns, whose settings apply to every model.
+    /// </summary>
+    string? ModelName { get; }
 }

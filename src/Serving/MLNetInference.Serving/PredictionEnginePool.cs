@@ -26,13 +26,15 @@ public sealed class PredictionEnginePool<TData, TPrediction> : IAsyncDisposable,
 {
     private readonly Dictionary<string, PooledModel<TData, TPrediction>> _models = new(StringComparer.Ordinal);
     private readonly PoolRegistrations<TData, TPrediction> _registrations;
+    private int _warmUp;
     private int _disposed;
 
     /// <summary>Creates the pool and loads every registered model. A model that fails to load is marked failed and logged.</summary>
     /// <param name="registrations">What the DI builder registered.</param>
     /// <param name="loggerFactory">Logging; optional.</param>
     /// <param name="timeProvider">The clock for delays and timeouts; the system clock when <see langword="null"/>.</param>
-    internal PredictionEnginePool(IOptions<PoolRegistrations<TData, TPrediction>> registrations, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    /// <param name="services">Where model loaders find their services (HTTP clients, clocks, logging).</param>
+    internal PredictionEnginePool(IOptions<PoolRegistrations<TData, TPrediction>> registrations, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, IServiceProvider? services = null)
     {
         _registrations = registrations.Value;
         loggerFactory ??= NullLoggerFactory.Instance;
@@ -41,7 +43,8 @@ public sealed class PredictionEnginePool<TData, TPrediction> : IAsyncDisposable,
         var length = _registrations.LengthSelector ?? RequestLength.Default<TData>();
         foreach (var (name, source) in _registrations.Models)
         {
-            var model = new PooledModel<TData, TPrediction>(name, source, _registrations.BatchingFor(name), length, logger, sessionLogger, timeProvider ?? TimeProvider.System);
+            var loader = source.CreateLoader(services ?? EmptyServices.Instance);
+            var model = new PooledModel<TData, TPrediction>(name, source, loader, _registrations.BatchingFor(name), length, logger, sessionLogger, timeProvider ?? TimeProvider.System);
             _models.Add(name, model);
             model.LoadInitial();
         }
@@ -53,9 +56,17 @@ public sealed class PredictionEnginePool<TData, TPrediction> : IAsyncDisposable,
     /// <summary>Predicts with the default model, waiting for the result (Microsoft.Extensions.ML's synchronous shape).</summary>
     /// <param name="example">The input.</param>
     /// <returns>The prediction.</returns>
+    /// <remarks>In ASP.NET and other servers use <see cref="PredictAsync(TData, CancellationToken)"/>: see <see cref="Predict(string, TData)"/>.</remarks>
     public TPrediction Predict(TData example) => Predict(Options.DefaultName, example);
 
     /// <summary>Predicts with a named model, waiting for the result.</summary>
+    /// <remarks>
+    /// <para>It blocks the calling thread until the request's batch has run, which takes the queue delay plus a batch's
+    /// inference time. The batches themselves run on the thread pool, so many requests blocked on thread-pool threads
+    /// at once (synchronous controllers under load) leave fewer threads to run them, and the pool grows only slowly:
+    /// latency climbs. In ASP.NET and other servers await <see cref="PredictAsync(string, TData, CancellationToken)"/>
+    /// instead; keep <c>Predict</c> for console apps, tests and code that cannot be asynchronous.</para>
+    /// </remarks>
     /// <param name="modelName">The model name.</param>
     /// <param name="example">The input.</param>
     /// <returns>The prediction.</returns>
@@ -139,12 +150,26 @@ public sealed class PredictionEnginePool<TData, TPrediction> : IAsyncDisposable,
     /// <returns>The error.</returns>
     public Exception? GetLastError(string modelName) => Lookup(modelName).LastError;
 
+    /// <summary>Gets whether the warm-up at host start (registered by <c>AddPredictionEnginePool</c>) is still running.</summary>
+    internal bool IsWarmingUp => Volatile.Read(ref _warmUp) == 1;
+
+    /// <summary>Gets the examples to run through each model at host start.</summary>
+    internal PoolRegistrations<TData, TPrediction> Registrations => _registrations;
+
+    /// <summary>Gets a model's batching settings, after the pool-wide and the per-model ones.</summary>
+    internal DynamicBatchingOptions BatchingOptions(string modelName) => Lookup(modelName).Options;
+
+    /// <summary>Gets the loader a model reads from.</summary>
+    internal ModelLoader LoaderOf(string modelName) => Lookup(modelName).Loader;
+
+    internal void MarkWarmingUp(bool running) => Volatile.Write(ref _warmUp, running ? 1 : 2);
+
     /// <summary>Gets the number of requests waiting in a model's queue.</summary>
     /// <param name="modelName">The model name.</param>
     /// <returns>The queue length.</returns>
     public int GetQueueLength(string modelName) => Lookup(modelName).Batcher.QueueLength;
 
-    /// <summary>Loads a model's file again now (as a file change would), and swaps it in if it loads.</summary>
+    /// <summary>Loads a model again now from its loader (as a file change would), and swaps it in if it loads.</summary>
     /// <param name="modelName">The model name.</param>
     /// <param name="cancellationToken">Stops waiting for the reload gate.</param>
     /// <returns><see langword="true"/> when the new version serves; <see langword="false"/> when it failed and the old one keeps serving.</returns>
@@ -202,5 +227,13 @@ public sealed class PredictionEnginePool<TData, TPrediction> : IAsyncDisposable,
                 throw new InvalidInputException(typeof(TData).Name, problem);
             }
         }
+    }
+
+    /// <summary>Resolves nothing: for a pool built without a container.</summary>
+    private sealed class EmptyServices : IServiceProvider
+    {
+        public static readonly EmptyServices Instance = new();
+
+        public object? GetService(Type serviceType) => null;
     }
 }

@@ -6,17 +6,22 @@ using MLNetInference.Serving.Internal;
 
 namespace MLNetInference.Serving;
 
-/// <summary>Adds models and settings to a prediction engine pool.</summary>
-public static class PredictionEnginePoolBuilderExtensions
+/// <summary>
+/// Adds models and settings to a prediction engine pool. Settings made after a <c>From...</c> call apply to that model
+/// only; settings made on the builder <c>AddPredictionEnginePool</c> returns apply to every model, before the
+/// per-model ones.
+/// </summary>
+public static partial class PredictionEnginePoolBuilderExtensions
 {
     /// <summary>Serves an ML.NET model zip (stock or MLNetInference's) as the default model.</summary>
     /// <typeparam name="TData">The input row type.</typeparam>
     /// <typeparam name="TPrediction">The prediction row type.</typeparam>
     /// <param name="builder">The pool builder.</param>
     /// <param name="filePath">The model zip.</param>
-    /// <param name="watchForChanges">Whether a change to the file reloads the model in the background.</param>
-    /// <returns>The builder.</returns>
-    public static IPredictionEnginePoolBuilder<TData, TPrediction> FromFile<TData, TPrediction>(this IPredictionEnginePoolBuilder<TData, TPrediction> builder, string filePath, bool watchForChanges = false)
+    /// <param name="watchForChanges">Whether a change to the file reloads the model in the background (default
+    /// <see langword="true"/>, as in Microsoft.Extensions.ML; see <see cref="FileModelLoader"/> for polling).</param>
+    /// <returns>The builder for the default model.</returns>
+    public static IPredictionEnginePoolBuilder<TData, TPrediction> FromFile<TData, TPrediction>(this IPredictionEnginePoolBuilder<TData, TPrediction> builder, string filePath, bool watchForChanges = true)
         where TData : class
         where TPrediction : class, new()
         => builder.FromFile(Options.DefaultName, filePath, watchForChanges);
@@ -27,12 +32,16 @@ public static class PredictionEnginePoolBuilderExtensions
     /// <param name="builder">The pool builder.</param>
     /// <param name="modelName">The model name; empty for the default model.</param>
     /// <param name="filePath">The model zip.</param>
-    /// <param name="watchForChanges">Whether a change to the file reloads the model in the background.</param>
-    /// <returns>The builder.</returns>
-    public static IPredictionEnginePoolBuilder<TData, TPrediction> FromFile<TData, TPrediction>(this IPredictionEnginePoolBuilder<TData, TPrediction> builder, string modelName, string filePath, bool watchForChanges = false)
+    /// <param name="watchForChanges">Whether a change to the file reloads the model in the background (default
+    /// <see langword="true"/>, as in Microsoft.Extensions.ML; see <see cref="FileModelLoader"/> for polling).</param>
+    /// <returns>The builder for this model: settings made through it apply to this model only.</returns>
+    public static IPredictionEnginePoolBuilder<TData, TPrediction> FromFile<TData, TPrediction>(this IPredictionEnginePoolBuilder<TData, TPrediction> builder, string modelName, string filePath, bool watchForChanges = true)
         where TData : class
         where TPrediction : class, new()
-        => builder.AddSource(modelName, new ModelSource(filePath, watchForChanges, null, isRawOnnx: false));
+    {
+        ArgumentException.ThrowIfNullOrEmpty(filePath);
+        return builder.AddSource(modelName, new ModelSource(_ => new FileModelLoader(filePath) { WatchForChanges = watchForChanges }, null, isRawOnnx: false));
+    }
 
     /// <summary>
     /// Serves a raw <c>.onnx</c> file under a name. By default each model input reads the <typeparamref name="TData"/>
@@ -45,25 +54,38 @@ public static class PredictionEnginePoolBuilderExtensions
     /// <param name="modelName">The model name; empty for the default model.</param>
     /// <param name="onnxPath">The <c>.onnx</c> file.</param>
     /// <param name="configure">Sets the column mapping and scoring settings; optional.</param>
-    /// <param name="watchForChanges">Whether a change to the file reloads the model in the background.</param>
-    /// <returns>The builder.</returns>
-    public static IPredictionEnginePoolBuilder<TData, TPrediction> FromOnnxFile<TData, TPrediction>(this IPredictionEnginePoolBuilder<TData, TPrediction> builder, string modelName, string onnxPath, Action<OnnxBatchScoringOptions>? configure = null, bool watchForChanges = false)
+    /// <param name="watchForChanges">Whether a change to the file reloads the model in the background (default
+    /// <see langword="true"/>, as for <c>FromFile</c>).</param>
+    /// <returns>The builder for this model: settings made through it apply to this model only.</returns>
+    public static IPredictionEnginePoolBuilder<TData, TPrediction> FromOnnxFile<TData, TPrediction>(this IPredictionEnginePoolBuilder<TData, TPrediction> builder, string modelName, string onnxPath, Action<OnnxBatchScoringOptions>? configure = null, bool watchForChanges = true)
         where TData : class
         where TPrediction : class, new()
-        => builder.AddSource(modelName, new ModelSource(onnxPath, watchForChanges, configure, isRawOnnx: true));
+    {
+        ArgumentException.ThrowIfNullOrEmpty(onnxPath);
+        return builder.AddSource(modelName, new ModelSource(_ => new FileModelLoader(onnxPath) { WatchForChanges = watchForChanges }, configure, isRawOnnx: true));
+    }
 
-    /// <summary>Sets the dynamic batching settings of every model of the pool.</summary>
+    /// <summary>
+    /// Sets the dynamic batching settings of the builder's model (after <c>FromFile("a", ...)</c>: model "a" only), or of
+    /// every model on the builder <c>AddPredictionEnginePool</c> returns.
+    /// </summary>
     /// <typeparam name="TData">The input row type.</typeparam>
     /// <typeparam name="TPrediction">The prediction row type.</typeparam>
     /// <param name="builder">The pool builder.</param>
     /// <param name="configure">Sets the options.</param>
     /// <returns>The builder.</returns>
+    /// <remarks>Settings for every model run first, then the model's own, in the order they were added.</remarks>
     public static IPredictionEnginePoolBuilder<TData, TPrediction> WithDynamicBatching<TData, TPrediction>(this IPredictionEnginePoolBuilder<TData, TPrediction> builder, Action<DynamicBatchingOptions> configure)
         where TData : class
         where TPrediction : class, new()
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
+        if (builder.ModelName is { } modelName)
+        {
+            return builder.WithDynamicBatching(modelName, configure);
+        }
+
         builder.Services.Configure<PoolRegistrations<TData, TPrediction>>(r => r.SharedBatching.Add(configure));
         return builder;
     }
@@ -90,6 +112,46 @@ public static class PredictionEnginePoolBuilderExtensions
             }
 
             list.Add(configure);
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="example"/> through the builder's model (or every model, on the builder
+    /// <c>AddPredictionEnginePool</c> returns) when the host starts, so that the first request finds the sessions warm.
+    /// </summary>
+    /// <typeparam name="TData">The input row type.</typeparam>
+    /// <typeparam name="TPrediction">The prediction row type.</typeparam>
+    /// <param name="builder">The pool builder.</param>
+    /// <param name="example">A valid input, such as a short sentence for a text model.</param>
+    /// <returns>The builder.</returns>
+    /// <remarks>
+    /// <c>AddPredictionEnginePool</c> registers a hosted service that builds the pool, and so loads every model, when
+    /// the host starts; the examples then run once each. A failing example is logged and does not stop the host. The
+    /// pool's health check reports unhealthy until the warm-up has finished.
+    /// </remarks>
+    public static IPredictionEnginePoolBuilder<TData, TPrediction> WithWarmUpExample<TData, TPrediction>(this IPredictionEnginePoolBuilder<TData, TPrediction> builder, TData example)
+        where TData : class
+        where TPrediction : class, new()
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(example);
+        var modelName = builder.ModelName;
+        builder.Services.Configure<PoolRegistrations<TData, TPrediction>>(r =>
+        {
+            if (modelName is null)
+            {
+                r.SharedWarmUp.Add(example);
+            }
+            else
+            {
+                if (!r.ModelWarmUp.TryGetValue(modelName, out var list))
+                {
+                    r.ModelWarmUp[modelName] = list = [];
+                }
+
+                list.Add(example);
+            }
         });
         return builder;
     }
@@ -132,8 +194,7 @@ public static class PredictionEnginePoolBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(modelName);
-        ArgumentException.ThrowIfNullOrEmpty(source.Path);
         builder.Services.Configure<PoolRegistrations<TData, TPrediction>>(r => r.Models[modelName] = source);
-        return builder;
+        return new PredictionEnginePoolBuilder<TData, TPrediction>(builder.Services, modelName);
     }
 }

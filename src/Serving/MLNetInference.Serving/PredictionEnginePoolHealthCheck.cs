@@ -4,7 +4,7 @@ namespace MLNetInference.Serving;
 
 /// <summary>
 /// Reports the models of a pool: healthy when all serve, degraded when a reload failed (the previous version
-/// serves), unhealthy when a model is not loaded.
+/// serves), unhealthy when a model is not loaded or the warm-up at host start is still running.
 /// </summary>
 /// <typeparam name="TData">The input row type.</typeparam>
 /// <typeparam name="TPrediction">The prediction row type.</typeparam>
@@ -25,6 +25,11 @@ public sealed class PredictionEnginePoolHealthCheck<TData, TPrediction> : IHealt
     /// <inheritdoc/>
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (_pool.IsWarmingUp)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("The models are warming up."));
+        }
+
         var data = new Dictionary<string, object>(StringComparer.Ordinal);
         var worst = HealthStatus.Healthy;
         var problems = new List<string>();

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MLNetInference.Serving;
@@ -11,13 +12,18 @@ public static class PredictionEnginePoolServiceCollectionExtensions
 {
     /// <summary>
     /// Registers a <see cref="PredictionEnginePool{TData, TPrediction}"/> singleton; add models with
-    /// <c>FromFile</c> or <c>FromOnnxFile</c> and batching settings with <c>WithDynamicBatching</c>. Settings are
-    /// validated when the host starts.
+    /// <c>FromFile</c>, <c>FromOnnxFile</c>, <c>FromUri</c> or <c>FromLoader</c>, and batching settings with
+    /// <c>WithDynamicBatching</c>. Settings are validated when the host starts.
     /// </summary>
+    /// <remarks>
+    /// It also registers a hosted service that builds the pool when the host starts, which loads every model and runs
+    /// the examples given to <c>WithWarmUpExample</c>, so the first request does not pay for loading. Without a host
+    /// the pool is built, and its models loaded, when it is first resolved.
+    /// </remarks>
     /// <typeparam name="TData">The input row type.</typeparam>
     /// <typeparam name="TPrediction">The prediction row type.</typeparam>
     /// <param name="services">The service collection.</param>
-    /// <returns>The builder.</returns>
+    /// <returns>The builder; settings made on it apply to every model.</returns>
     public static IPredictionEnginePoolBuilder<TData, TPrediction> AddPredictionEnginePool<TData, TPrediction>(this IServiceCollection services)
         where TData : class
         where TPrediction : class, new()
@@ -28,7 +34,9 @@ public static class PredictionEnginePoolServiceCollectionExtensions
         services.TryAddSingleton(sp => new PredictionEnginePool<TData, TPrediction>(
             sp.GetRequiredService<IOptions<PoolRegistrations<TData, TPrediction>>>(),
             sp.GetService<ILoggerFactory>(),
-            sp.GetService<TimeProvider>()));
+            sp.GetService<TimeProvider>(),
+            sp));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PredictionEnginePoolWarmUpService<TData, TPrediction>>());
         return new PredictionEnginePoolBuilder<TData, TPrediction>(services);
     }
 }

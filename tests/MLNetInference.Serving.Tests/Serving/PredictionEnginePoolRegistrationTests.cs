@@ -165,7 +165,8 @@ public sealed class PredictionEnginePoolRegistrationTests
         File.Copy(FixtureModels.EnsureFile(FixtureModels.SmallMlpName), path, overwrite: true);
         File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (ReferenceEquals(first, pool.GetModel()) && DateTime.UtcNow < deadline)
+        // The new version is installed before its status is set: wait for both.
+        while ((ReferenceEquals(first, pool.GetModel()) || pool.GetStatus(string.Empty) != ModelStatus.Loaded) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }

@@ -18,6 +18,14 @@ internal sealed class PoolRegistrations<TData, TPrediction>
 
     public List<Func<TData, string?>> Validators { get; } = [];
 
+    /// <summary>Examples run through every model at host start, then per-model ones.</summary>
+    public List<TData> SharedWarmUp { get; } = [];
+
+    public Dictionary<string, List<TData>> ModelWarmUp { get; } = new(StringComparer.Ordinal);
+
+    public IEnumerable<TData> WarmUpFor(string modelName)
+        => ModelWarmUp.TryGetValue(modelName, out var specific) ? SharedWarmUp.Concat(specific) : SharedWarmUp;
+
     public DynamicBatchingOptions BatchingFor(string modelName)
     {
         var options = new DynamicBatchingOptions();

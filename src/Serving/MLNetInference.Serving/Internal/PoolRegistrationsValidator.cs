@@ -12,16 +12,11 @@ internal sealed class PoolRegistrationsValidator<TData, TPrediction> : IValidate
         var errors = new List<string>();
         if (options.Models.Count == 0)
         {
-            errors.Add($"The prediction engine pool for {typeof(TData).Name} → {typeof(TPrediction).Name} has no model: call FromFile or FromOnnxFile.");
+            errors.Add($"The prediction engine pool for {typeof(TData).Name} → {typeof(TPrediction).Name} has no model: call FromFile, FromOnnxFile, FromUri or FromLoader.");
         }
 
-        foreach (var (modelName, source) in options.Models)
+        foreach (var modelName in options.Models.Keys)
         {
-            if (string.IsNullOrWhiteSpace(source.Path))
-            {
-                errors.Add($"Model '{PoolRegistrations<TData, TPrediction>.DisplayName(modelName)}' has no file path.");
-            }
-
             foreach (var error in options.BatchingFor(modelName).Validate())
             {
                 errors.Add($"Model '{PoolRegistrations<TData, TPrediction>.DisplayName(modelName)}': {error}");

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetInference.Core.Runtime;
@@ -8,57 +9,48 @@ using MLNetInference.Pipeline.Serialization;
 namespace MLNetInference.Serving.Internal;
 
 /// <summary>
-/// One named model of a pool: its batcher, the loaded version serving it, and hot reload. A reload loads the new
-/// version in the background and swaps it in; if it fails, the old version keeps serving and the failure is logged.
-/// Batches already running finish on the old version, whose sessions are disposed afterwards.
+/// One named model of a pool: its loader, its batcher, the loaded version serving it, and hot reload. When the loader
+/// signals a new version, it is loaded in the background and swapped in; if it fails, the old version keeps serving and
+/// the failure is logged. Batches already running finish on the old version, whose sessions are disposed afterwards.
 /// </summary>
 internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
     where TData : class
     where TPrediction : class, new()
 {
-    private static readonly TimeSpan ReloadDebounce = TimeSpan.FromMilliseconds(300);
-
     private readonly ModelSource _source;
+    private readonly ModelLoader _loader;
     private readonly DynamicBatchingOptions _options;
     private readonly ILogger _logger;
     private readonly ILogger _sessionLogger;
     private readonly SchemaDefinition _inputDefinition;
     private readonly SemaphoreSlim _reloadGate = new(1, 1);
-    private readonly FileSystemWatcher? _watcher;
-    private readonly Timer? _debounce;
+    private IDisposable? _reloadSubscription;
     private LoadedModel? _current;
     private int _status = (int)ModelStatus.Loading;
     private int _version;
     private int _disposed;
 
-    public PooledModel(string name, ModelSource source, DynamicBatchingOptions options, Func<TData, int> length, ILogger logger, ILogger sessionLogger, TimeProvider timeProvider)
+    public PooledModel(string name, ModelSource source, ModelLoader loader, DynamicBatchingOptions options, Func<TData, int> length, ILogger logger, ILogger sessionLogger, TimeProvider timeProvider)
     {
         Name = name;
         _source = source;
+        _loader = loader;
         _options = options;
         _logger = logger;
         // The session factory logs CUDA fallback and batch-support warnings as each session loads.
         _sessionLogger = sessionLogger;
         _inputDefinition = SchemaDefinition.Create(typeof(TData));
         Batcher = new DynamicBatcher<TData, TPrediction>(PoolRegistrations<TData, TPrediction>.DisplayName(name), options, length, logger, timeProvider);
-        if (source.WatchForChanges)
-        {
-            var full = Path.GetFullPath(source.Path);
-            _debounce = new Timer(_ => _ = ReloadInBackgroundAsync(), null, Timeout.Infinite, Timeout.Infinite);
-            _watcher = new FileSystemWatcher(Path.GetDirectoryName(full)!, Path.GetFileName(full))
-            {
-                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.FileName | NotifyFilters.CreationTime,
-            };
-            _watcher.Changed += OnFileChanged;
-            _watcher.Created += OnFileChanged;
-            _watcher.Renamed += OnFileChanged;
-            _watcher.EnableRaisingEvents = true;
-        }
     }
 
     public string Name { get; }
 
     public TimeSpan RequestTimeout => _options.RequestTimeout;
+
+    /// <summary>Gets the model's batching settings, after the pool-wide and the per-model ones.</summary>
+    public DynamicBatchingOptions Options => _options;
+
+    public ModelLoader Loader => _loader;
 
     public DynamicBatcher<TData, TPrediction> Batcher { get; }
 
@@ -72,7 +64,10 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
     public ITransformer CurrentModel => Volatile.Read(ref _current)?.Primary
         ?? throw new ModelUnavailableException(Name, $"Model '{PoolRegistrations<TData, TPrediction>.DisplayName(Name)}' is not loaded ({Status}): {LastError?.Message}");
 
-    /// <summary>Loads the first version; on failure the model is marked failed and the error logged, not thrown.</summary>
+    /// <summary>
+    /// Loads the first version, then follows the loader's reload signal; on failure the model is marked failed and the
+    /// error logged, not thrown (a later signal may still bring a valid version).
+    /// </summary>
     public void LoadInitial()
     {
         try
@@ -83,8 +78,10 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
         {
             LastError = ex;
             Volatile.Write(ref _status, (int)ModelStatus.Failed);
-            LogLoadFailed(_logger, ex, Name, _source.Path);
+            LogLoadFailed(_logger, ex, Name, _loader.Description);
         }
+
+        _reloadSubscription = ChangeToken.OnChange(_loader.GetReloadToken, () => _ = ReloadInBackgroundAsync());
     }
 
     /// <summary>Loads the file again and swaps the new version in; on failure the old version keeps serving.</summary>
@@ -109,14 +106,14 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
             {
                 var executors = await Task.Run(Load, cancellationToken).ConfigureAwait(false);
                 Install(executors);
-                LogReloaded(_logger, Name, _source.Path, Version);
+                LogReloaded(_logger, Name, _loader.Description, Version);
                 return true;
             }
             catch (Exception ex) when (IsLoadFailure(ex))
             {
                 LastError = ex;
                 Volatile.Write(ref _status, (int)(hadModel ? ModelStatus.ReloadFailed : ModelStatus.Failed));
-                LogReloadFailed(_logger, ex, Name, _source.Path);
+                LogReloadFailed(_logger, ex, Name, _loader.Description);
                 return false;
             }
         }
@@ -133,12 +130,8 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
             return;
         }
 
-        _watcher?.Dispose();
-        if (_debounce is not null)
-        {
-            await _debounce.DisposeAsync().ConfigureAwait(false);
-        }
-
+        _reloadSubscription?.Dispose();
+        _loader.Dispose();
         await Batcher.DisposeAsync().ConfigureAwait(false);
         await _reloadGate.WaitAsync().ConfigureAwait(false);
         Batcher.CurrentExecutors?.Retire();
@@ -159,6 +152,10 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
 
     private ExecutorSet<TData, TPrediction> Load()
     {
+        // A local file loads by path (ONNX external data beside it is found); other sources load from their bytes.
+        var path = _loader.FilePath;
+        var content = path is null ? ReadContent() : null;
+        var isRawOnnx = _source.IsRawOnnx ?? !(content is null ? IsZip(path!) : IsZip(content));
         var mlContext = new MLContext();
         BatchedModel.RegisterComponents(mlContext);
         var versions = new List<ITransformer>();
@@ -177,7 +174,10 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
                 // On a GPU one batch runs in one call; on the CPU the scorer keeps its own small, length-sorted
                 // sub-batches, because there padding costs compute and batching itself buys little.
                 int? runBatch = device.Provider == ExecutionProvider.Cpu ? null : _options.MaxBatchSize;
-                var model = _source.IsRawOnnx ? LoadRawOnnx(mlContext, session, runBatch) : BatchedModel.Load(mlContext, _source.Path, out _, new BatchedModelLoadOptions { Session = session, BatchSize = runBatch, Logger = _sessionLogger });
+                var load = new BatchedModelLoadOptions { Session = session, BatchSize = runBatch, Logger = _sessionLogger };
+                var model = isRawOnnx ? LoadRawOnnx(mlContext, session, runBatch, path, content)
+                    : content is null ? BatchedModel.Load(mlContext, path!, out _, load)
+                    : BatchedModel.Load(mlContext, new MemoryStream(content, writable: false), out _, load);
                 versions.Add(model);
                 WarnOnFallback(model, device);
                 for (var w = 0; w < _options.WorkersFor(device); w++)
@@ -208,16 +208,17 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
         return new MlNetBatchExecutor<TData, TPrediction>(mlContext, model, _inputDefinition);
     }
 
-    private ITransformer LoadRawOnnx(MLContext mlContext, OnnxSessionOptions session, int? runBatch)
+    private ITransformer LoadRawOnnx(MLContext mlContext, OnnxSessionOptions session, int? runBatch, string? path, byte[]? content)
     {
-        var scoring = new OnnxBatchScoringOptions { ModelPath = _source.Path, Session = session, Logger = _sessionLogger };
+        var scoring = new OnnxBatchScoringOptions { Session = session, Logger = _sessionLogger };
         if (runBatch is { } batch)
         {
             scoring.BatchSize = batch;
         }
 
         _source.OnnxMapping?.Invoke(scoring);
-        scoring.ModelPath = _source.Path;
+        scoring.ModelPath = path;
+        scoring.ModelBytes = path is null ? content : null;
         var empty = mlContext.Data.LoadFromEnumerable(Array.Empty<TData>(), _inputDefinition);
         return mlContext.Transforms.ScoreOnnxBatched(scoring).Fit(empty);
     }
@@ -233,10 +234,24 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
         }
     }
 
-    private void OnFileChanged(object sender, FileSystemEventArgs e)
+    /// <summary>An ML.NET model is a zip: it starts with the local file header signature <c>PK\x03\x04</c>; ONNX never does.</summary>
+    private static bool IsZip(ReadOnlySpan<byte> content) => content.Length >= 4 && content[0] == 0x50 && content[1] == 0x4B && content[2] == 0x03 && content[3] == 0x04;
+
+    private static bool IsZip(string path)
     {
-        // Editors and copies raise several events per change: reload once they settle.
-        _debounce?.Change(ReloadDebounce, Timeout.InfiniteTimeSpan);
+        Span<byte> head = stackalloc byte[4];
+        using var file = File.OpenRead(path);
+        return file.ReadAtLeast(head, 4, throwOnEndOfStream: false) == 4 && IsZip(head);
+    }
+
+    private byte[] ReadContent()
+    {
+        // Loads run on a background thread (reloads) or in the pool's constructor (the first load), so blocking here
+        // holds no request thread.
+        using var stream = _loader.OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
     }
 
     private async Task ReloadInBackgroundAsync()
