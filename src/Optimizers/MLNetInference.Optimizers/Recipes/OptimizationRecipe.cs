@@ -64,10 +64,30 @@ public sealed class OptimizationRecipe
             : [],
     };
 
+    // The lowest mean cosine to the original each step may leave on generated sample inputs: float rewrites keep the
+    // outputs (summation order aside), FP16 rounds them, the quantizers trade accuracy for speed.
+    private static readonly Dictionary<string, double> StepTolerance = new(StringComparer.Ordinal)
+    {
+        [Fuse] = 0.9999,
+        [Fp16] = 0.999,
+        [Int8Dynamic] = 0.98,
+        [Int8DynamicSensitive] = 0.98,
+        [Int4Weights] = 0.97,
+        [Int8Static] = 0.95,
+    };
+
     private OptimizationRecipe(IReadOnlyList<string> steps)
     {
         StepNames = steps;
+        MinMeanCosine = steps.Min(s => StepTolerance[s]);
     }
+
+    /// <summary>
+    /// Gets the recipe's tolerance: the lowest mean cosine to the original (per output, on sample inputs) that
+    /// <see cref="ModelOptimizer"/> accepts, the loosest of its steps': <c>fuse</c> 0.9999, <c>fp16</c> 0.999,
+    /// <c>int8-dynamic</c> and <c>int8-dynamic-sensitive</c> 0.98, <c>int4-weights</c> 0.97, <c>int8-static</c> 0.95.
+    /// </summary>
+    public double MinMeanCosine { get; }
 
     /// <summary>Gets every step name the recipe language knows.</summary>
     public static IReadOnlyList<string> KnownSteps { get; } = [Fuse, Int8Dynamic, Int8DynamicSensitive, Int8Static, Fp16, Int4Weights];
