@@ -113,6 +113,9 @@ public sealed class ZooRecipeTests
     [DataRow("bert-opset11-pt2")]
     [DataRow("bert-opset11-pt1")]
     [DataRow("bert-opset13-pt1")]
+    [DataRow("bert-opset14-pt2-tanh")]
+    [DataRow("bert-opset17-where")]
+    [DataRow("bert-opset20-gelu")]
     public void Optimize_FuseOnPyTorchMaskEncoder_FusesAttention(string name)
     {
         var result = ModelOptimizer.Optimize(ZooModels.Get(name).Model, OptimizationRecipe.Parse("fuse"), new RecipeContext());
