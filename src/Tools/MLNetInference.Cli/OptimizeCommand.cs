@@ -68,7 +68,8 @@ internal static class OptimizeCommand
 
         try
         {
-            var original = File.ReadAllBytes(input.FullName);
+            // Loaded through OnnxModelIO so that weights kept in side files (external data) come along.
+            var original = OnnxModelIO.ToBytes(OnnxModelIO.Load(input.FullName));
             var calibrationData = recipe.StepNames.Contains(OptimizationRecipe.Int8Static)
                 ? Calibration(original, input, calibration, choice, sequenceLength)
                 : null;
@@ -96,6 +97,9 @@ internal static class OptimizeCommand
                     recipe = result.Recipe,
                     nodes = new { before = result.NodesBefore, after = result.NodesAfter },
                     bytes = new { before = result.BytesBefore, after = result.BytesAfter },
+                    applied = result.Applied,
+                    unchanged_reason = result.UnchangedReason,
+                    rolled_back = result.RolledBack,
                     passes = result.Passes,
                     latency_ms = latency,
                     verification = result.Verification,
@@ -149,6 +153,16 @@ internal static class OptimizeCommand
         foreach (var warning in result.Warnings)
         {
             AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {warning}");
+        }
+
+        foreach (var rollback in result.RolledBack)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[yellow]rolled back:[/] {rollback}");
+        }
+
+        if (result.UnchangedReason is { } reason)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[yellow]unchanged:[/] {reason}");
         }
 
         var table = new Table().AddColumns("", "original", "optimized", "ratio");

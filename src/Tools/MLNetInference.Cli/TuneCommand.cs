@@ -144,6 +144,11 @@ internal static class TuneCommand
     {
         var report = result.Report;
         var best = result.Best;
+        if (report.QuantizationWarning is { } warning)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[yellow]{warning}[/]");
+        }
+
         var table = new Table().AddColumns("", "best", "baseline (ORT defaults, original)");
         table.AddRow("recipe", best.Configuration.Candidate.Name, report.Baseline?.Configuration.Candidate.Name ?? "—");
         table.AddRow("session", best.Configuration.Session.ToString(), report.Baseline?.Configuration.Session.ToString() ?? "—");

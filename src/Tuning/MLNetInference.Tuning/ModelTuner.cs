@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MLNetInference.Core.Onnx;
 using MLNetInference.Optimizers.Verification;
 using MLNetInference.Core.Runtime;
 using MLNetInference.Tuning.Internal;
@@ -36,7 +37,8 @@ public static class ModelTuner
     private static TuningResult Tune(TuningRequest request, IProgress<TuningProgress>? progress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var original = File.ReadAllBytes(request.ModelPath);
+        // Loaded through OnnxModelIO so that weights kept in side files (external data) come along.
+        var original = OnnxModelIO.ToBytes(OnnxModelIO.Load(request.ModelPath));
         var samples = Samples(request, original);
         var space = request.SearchSpace ?? TuningSearchSpace.CreateDefault(gpu: OnnxSessionFactory.IsCudaAvailable(), quick: request.Quick);
         space.Validate();

@@ -31,6 +31,7 @@ public sealed class TuningReport
         Evaluations = evaluations;
         Assumptions = request.Cost;
         Machine = $"{Environment.ProcessorCount} logical cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription.Trim()}, {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}";
+        QuantizationWarning = DescribeQuantizationFailure(trials);
         BestCost = best.Performance is { } p ? CostEstimate.For(best.Configuration, p, request.Cost) : null;
         BaselineCost = baseline?.Performance is { } b ? CostEstimate.For(baseline.Configuration, b, request.Cost) : null;
     }
@@ -80,6 +81,12 @@ public sealed class TuningReport
     /// <summary>Gets the cost assumptions.</summary>
     public CostAssumptions Assumptions { get; }
 
+    /// <summary>
+    /// Gets, when the search tried INT8 or INT4 recipes and none of them passed (each failed, or left the accuracy
+    /// budget), a sentence saying so and why, which <see cref="ToMarkdown"/> puts first; <see langword="null"/> otherwise.
+    /// </summary>
+    public string? QuantizationWarning { get; }
+
     /// <summary>Gets the best configuration's estimated cost per million predictions.</summary>
     public CostEstimate? BestCost { get; }
 
@@ -94,6 +101,11 @@ public sealed class TuningReport
         var s = new StringBuilder();
         s.AppendLine(c, $"## Tuning report: {Path.GetFileName(ModelPath)}");
         s.AppendLine();
+        if (QuantizationWarning is { } warning)
+        {
+            s.AppendLine(c, $"- **{warning}**");
+        }
+
         s.AppendLine(c, $"- Goal: maximum throughput at {Concurrency} closed-loop clients, {(Metric == AccuracyMetric.Cosine ? "mean cosine to the original" : "top-1 agreement with the original")} ≥ {1 - MaxDrop:F4}{(P99CeilingMs is { } ms ? $", p99 ≤ {ms:F1} ms" : string.Empty)}.");
         s.AppendLine(c, $"- Best: #{Best.Id} {Best.Configuration}: {Describe(Best)}.");
         if (Baseline is { } baseline)
@@ -121,6 +133,23 @@ public sealed class TuningReport
         }
 
         return s.ToString();
+    }
+
+    private static string? DescribeQuantizationFailure(IReadOnlyList<TuningTrial> trials)
+    {
+        var quantized = trials.Where(t => !t.IsBaseline && Internal.OnnxTrialEvaluator.IsQuantizing(t.Configuration.Candidate.Recipe)).ToList();
+        if (quantized.Count == 0 || quantized.Any(t => t.Status is TrialStatus.Passed or TrialStatus.Pruned or TrialStatus.RejectedLatency))
+        {
+            return null;
+        }
+
+        var c = CultureInfo.InvariantCulture;
+        var failed = quantized.Where(t => t.Status == TrialStatus.Failed).ToList();
+        var rejected = quantized.Count(t => t.Status == TrialStatus.RejectedAccuracy);
+        var skipped = quantized.Count(t => t.Status == TrialStatus.Skipped);
+        var recipes = string.Join(", ", quantized.Select(t => t.Configuration.Candidate.Name).Distinct());
+        var reason = failed.Select(t => t.Error).FirstOrDefault(e => !string.IsNullOrEmpty(e));
+        return string.Create(c, $"No quantized recipe passed on this model ({recipes}): {failed.Count} trial(s) failed, {rejected} left the accuracy budget, {skipped} were skipped; the best configuration is not quantized.{(reason is null ? string.Empty : $" First failure: {reason.ReplaceLineEndings(" ")}")}");
     }
 
     private static string Describe(TuningTrial t)

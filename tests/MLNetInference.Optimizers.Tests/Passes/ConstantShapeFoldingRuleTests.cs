@@ -73,8 +73,8 @@ public sealed class ConstantShapeFoldingRuleTests
     public void Fuse_MiniLm_FoldingKeepsTheNodeCountAndOutputs()
     {
         // MiniLM's shape arithmetic reads the symbolic batch and sequence dims, so nothing there is truly constant:
-        // the rule must leave it (the fused graph keeps its 62 nodes) and the result must verify.
-        var result = ModelOptimizer.Optimize(File.ReadAllBytes(ModelPaths.MiniLmModel), OptimizationRecipe.Parse("fuse"));
+        // the rule must leave it (the fused graph keeps its 62 nodes, SkipLayerNormalization included) and the result must verify.
+        var result = ModelOptimizer.Optimize(File.ReadAllBytes(ModelPaths.MiniLmModel), OptimizationRecipe.Parse("fuse"), new RecipeContext { FuseSkipLayerNormalizationAndBiasGelu = true });
 
         Assert.AreEqual(62, result.NodesAfter);
         Assert.IsLessThanOrEqualTo(1e-4, result.Verification.MaxAbsDiff);

@@ -36,13 +36,15 @@ public sealed class OptimizationRecipeTests
     }
 
     [TestMethod]
-    [DataRow("fuse", true)]
-    [DataRow("fuse+fp16", true)]
-    [DataRow("fuse+int8-dynamic", false)]
-    [DataRow("fuse+int8-dynamic-sensitive", false)]
-    public void CreatePasses_Fuse_LeavesSkipLayerNormAndBiasGeluOutOnlyBeforeDynamicInt8(string text, bool expected)
+    [DataRow("fuse", false, false)]
+    [DataRow("fuse+fp16", false, false)]
+    [DataRow("fuse", true, true)]
+    [DataRow("fuse+fp16", true, true)]
+    [DataRow("fuse+int8-dynamic", true, false)]
+    [DataRow("fuse+int8-dynamic-sensitive", true, false)]
+    public void CreatePasses_Fuse_FoldsSkipLayerNormAndBiasGeluOnlyWhenAskedAndNeverBeforeDynamicInt8(string text, bool asked, bool expected)
     {
-        var names = OptimizationRecipe.Parse(text).CreatePasses().Passes.Select(p => p.Name).ToList();
+        var names = OptimizationRecipe.Parse(text).CreatePasses(new RecipeContext { FuseSkipLayerNormalizationAndBiasGelu = asked }).Passes.Select(p => p.Name).ToList();
 
         Assert.Contains("fuse-layernorm-gelu-attention", names);
         Assert.AreEqual(expected, names.Contains("fuse-skiplayernorm-biasgelu"), string.Join(", ", names));

@@ -87,6 +87,45 @@ public static class ModelChecks
         onnxGraph.TopologicalOrder();
     }
 
+    /// <summary>
+    /// Checks every node of the main graph whose op the optimizer matches, emits or touches against the schema the
+    /// model's opset imports select: its number of inputs and outputs, its required attributes, and attributes that
+    /// moved to an input at that opset (such as <c>Unsqueeze</c>'s <c>axes</c> from opset 13).
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <returns>One line per node that does not fit, naming the node and what is wrong; empty when every checked node fits.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is <see langword="null"/>.</exception>
+    /// <remarks>
+    /// Ops outside the table (those the optimizer never rewrites) are not checked, and neither are nodes inside
+    /// subgraphs. A node of a domain the model does not import is reported.
+    /// </remarks>
+    public static IReadOnlyList<string> FindSchemaProblems(ModelProto model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var problems = new List<string>();
+        if (model.Graph is null)
+        {
+            return problems;
+        }
+
+        var versions = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var opset in model.OpsetImport)
+        {
+            versions[OpsetInfo.NormalizeDomain(opset.Domain)] = opset.Version;
+        }
+
+        foreach (var node in model.Graph.Node)
+        {
+            long? version = versions.TryGetValue(OpsetInfo.NormalizeDomain(node.Domain), out var v) ? v : null;
+            if (Internal.OpSchemaTable.Check(node, version) is { } problem)
+            {
+                problems.Add($"Node {OnnxGraph.Describe(node)}: {problem}.");
+            }
+        }
+
+        return problems;
+    }
+
     private static void CheckTensor(TensorProto tensor, string what)
     {
         long count = 1;

@@ -81,7 +81,7 @@ public sealed class SampleResult : IDisposable
     /// <summary>Copies a numeric or boolean output into a new array of doubles (true is 1, false is 0).</summary>
     /// <param name="output">The output index.</param>
     /// <param name="values">The values in row-major order, or <see langword="null"/>.</param>
-    /// <returns><see langword="false"/> when the output is not a tensor of float, double, long, int or bool.</returns>
+    /// <returns><see langword="false"/> when the output is not a tensor of float, float16, double, long, int or bool.</returns>
     public bool TryToDoubleArray(int output, [NotNullWhen(true)] out double[]? values)
     {
         var value = Get(output);
@@ -92,6 +92,7 @@ public sealed class SampleResult : IDisposable
             TensorElementType.Int64 => Widen(value.GetTensorDataAsSpan<long>()),
             TensorElementType.Int32 => Widen(value.GetTensorDataAsSpan<int>()),
             TensorElementType.Bool => Widen(value.GetTensorDataAsSpan<bool>()),
+            TensorElementType.Float16 => Widen(value.GetTensorDataAsSpan<Float16>()),
             _ => null,
         };
         return values is not null;
@@ -136,6 +137,17 @@ public sealed class SampleResult : IDisposable
         for (var i = 0; i < span.Length; i++)
         {
             result[i] = double.CreateTruncating(span[i]);
+        }
+
+        return result;
+    }
+
+    private static double[] Widen(ReadOnlySpan<Float16> span)
+    {
+        var result = new double[span.Length];
+        for (var i = 0; i < span.Length; i++)
+        {
+            result[i] = span[i].ToFloat();
         }
 
         return result;

@@ -177,8 +177,9 @@ public sealed class SampleRunner
             long[] => TensorElementType.Int64,
             int[] => TensorElementType.Int32,
             bool[] => TensorElementType.Bool,
+            Float16[] => TensorElementType.Float16,
             _ => throw new ArgumentException(
-                $"Sample input '{name}' holds {tensor.Data.GetType().Name}; use float[], double[], long[], int[] or bool[]."),
+                $"Sample input '{name}' holds {tensor.Data.GetType().Name}; use float[], double[], long[], int[], bool[] or Float16[]."),
         };
         if (given != expected)
         {
@@ -192,6 +193,7 @@ public sealed class SampleRunner
             double[] d => OrtValue.CreateTensorValueFromMemory(d, tensor.Shape),
             long[] l => OrtValue.CreateTensorValueFromMemory(l, tensor.Shape),
             int[] n => OrtValue.CreateTensorValueFromMemory(n, tensor.Shape),
+            Float16[] h => OrtValue.CreateTensorValueFromMemory(h, tensor.Shape),
             _ => OrtValue.CreateTensorValueFromMemory((bool[])tensor.Data, tensor.Shape),
         };
     }

@@ -4,4 +4,8 @@ namespace MLNetInference.Optimizers.Passes;
 /// <param name="Iterations">How many rounds over the passes ran.</param>
 /// <param name="ReachedFixpoint">Whether the last round changed nothing (otherwise the iteration limit stopped the run).</param>
 /// <param name="Passes">Per pass, in order: runs and changes.</param>
-public sealed record PassManagerReport(int Iterations, bool ReachedFixpoint, IReadOnlyList<PassRunSummary> Passes);
+public sealed record PassManagerReport(int Iterations, bool ReachedFixpoint, IReadOnlyList<PassRunSummary> Passes)
+{
+    /// <summary>Gets the passes a guarded run rolled back and left out, in the order it happened; empty when none.</summary>
+    public IReadOnlyList<PassRollback> RolledBack { get; init; } = [];
+}

@@ -10,10 +10,18 @@ namespace MLNetInference.Optimizers.Passes;
 /// rules by op type in one walk over the graph.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Write a rule by deriving from <see cref="RewriteRule{TMatch}"/>: its match returns a match object that its rewrite
 /// receives, so that no rule matches twice. Before a rule's match runs, the pass checks with
 /// <see cref="OpsetInfo"/> that the node is one of the <see cref="Targets"/> at a version they cover, and that the model's
-/// opsets cover every op in <see cref="Matches"/>; after a rewrite it imports the opsets <see cref="Emits"/> needs.
+/// opsets cover every op in <see cref="Matches"/> and every default-domain op in <see cref="Emits"/>; after a rewrite it
+/// imports the other domains <see cref="Emits"/> needs (such as <c>com.microsoft</c>).
+/// </para>
+/// <para>
+/// A rule never raises the model's default-domain opset: doing so would change the signature of ops it did not convert
+/// (<c>Unsqueeze</c>'s axes move from an attribute to an input at 13, for one). A rule whose emitted ONNX op needs a
+/// later opset than the model imports does not apply; it emits an ONNX Runtime contrib op instead where one exists.
+/// </para>
 /// </remarks>
 public abstract class RewriteRule
 {
@@ -34,10 +42,16 @@ public abstract class RewriteRule
     /// </summary>
     public abstract IReadOnlyList<OpSpec> Matches { get; }
 
-    /// <summary>Gets the ops the rule's rewrite may add; after a rewrite their opsets are imported (or raised) as each needs.</summary>
+    /// <summary>
+    /// Gets the ops the rule's rewrite may add. A default-domain op here must be available at the model's opset for the
+    /// rule to apply; other domains are imported after a rewrite (or raised) as each op needs.
+    /// </summary>
     public abstract IReadOnlyList<OpSpec> Emits { get; }
 
-    /// <summary>Tells whether the model's opsets cover one of the <see cref="Targets"/> and every op in <see cref="Matches"/>.</summary>
+    /// <summary>
+    /// Tells whether the model's opsets cover one of the <see cref="Targets"/>, every op in <see cref="Matches"/>, and
+    /// every default-domain op in <see cref="Emits"/>.
+    /// </summary>
     /// <param name="graph">The graph.</param>
     /// <returns><see langword="true"/> when the rule may apply to the graph.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="graph"/> is <see langword="null"/>.</exception>
@@ -47,6 +61,14 @@ public abstract class RewriteRule
         foreach (var spec in Matches)
         {
             if (!OpsetInfo.IsSupported(graph, spec))
+            {
+                return false;
+            }
+        }
+
+        foreach (var spec in Emits)
+        {
+            if (OpsetInfo.NormalizeDomain(spec.Domain) == OpsetInfo.OnnxDomain && !OpsetInfo.IsSupported(graph, spec))
             {
                 return false;
             }
@@ -89,13 +111,22 @@ public abstract class RewriteRule
     /// <returns><see langword="true"/> when the rule matched and rewrote the graph.</returns>
     internal abstract bool TryApply(OnnxGraph graph, NodeProto node);
 
-    /// <summary>Imports, or raises, the opsets the <see cref="Emits"/> ops need.</summary>
+    /// <summary>Imports, or raises, the opsets of other domains that the <see cref="Emits"/> ops need; never the default domain's.</summary>
     /// <param name="graph">The graph.</param>
+    /// <exception cref="InvalidOperationException">A default-domain op in <see cref="Emits"/> needs a later opset than the model imports (which <see cref="AppliesTo"/> rules out).</exception>
     private protected void EnsureEmittedOpsets(OnnxGraph graph)
     {
         foreach (var spec in Emits)
         {
-            graph.EnsureOpset(spec.Domain, spec.SinceOpset);
+            if (OpsetInfo.NormalizeDomain(spec.Domain) != OpsetInfo.OnnxDomain)
+            {
+                graph.EnsureOpset(spec.Domain, spec.SinceOpset);
+            }
+            else if (!OpsetInfo.IsSupported(graph, spec))
+            {
+                throw new InvalidOperationException(
+                    $"Rule '{Name}' emitted {spec}, which the model's default-domain opset {graph.GetOpsetVersion(OpsetInfo.OnnxDomain)} does not cover; a rule never raises that opset.");
+            }
         }
     }
 }

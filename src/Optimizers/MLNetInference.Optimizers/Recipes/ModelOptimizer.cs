@@ -41,9 +41,31 @@ public static class ModelOptimizer
     /// <see cref="OptimizationResult.Warnings"/>, when absent), INT8 and INT4 options, nodes to keep in float, and the
     /// sample inputs of the accuracy check.
     /// </param>
-    /// <returns>The optimized model and its report.</returns>
+    /// <returns>
+    /// The optimized model and its report; or the original model, unchanged, with
+    /// <see cref="OptimizationResult.UnchangedReason"/> saying why.
+    /// </returns>
     /// <exception cref="OnnxFormatException">The model is malformed.</exception>
-    /// <exception cref="PassFailedException">A pass failed (calibration included); the message names it.</exception>
+    /// <remarks>
+    /// <para>
+    /// The safety net: after each pass that changed the model, the graph is checked structurally (well-formed, acyclic,
+    /// and every node the optimizer knows within its op's schema at the model's opset, see
+    /// <see cref="ModelChecks.FindSchemaProblems"/>). A pass that fails that check, or throws, is rolled back and left
+    /// out, and the recipe goes on (<see cref="OptimizationResult.RolledBack"/> names it).
+    /// </para>
+    /// <para>
+    /// The running check is per recipe, not per pass: ONNX Runtime loads the result and its outputs are compared with
+    /// the original's on the sample inputs, against <see cref="OptimizationRecipe.MinMeanCosine"/>. Per pass it would
+    /// cost two sessions after each of the dozens of pass runs a fixpoint takes (seconds on MiniLM); per recipe it is the
+    /// one comparison the report needs anyway. Only when that check fails is the recipe run again with the running check
+    /// after each changing pass, which finds the pass at fault, rolls it back and goes on. When even then the result
+    /// does not pass, the original model comes back unchanged with the reason.
+    /// </para>
+    /// <para>
+    /// A model whose weights live in side files (external data) cannot be optimized from its bytes alone: it comes back
+    /// unchanged with the reason. Load it with <see cref="OnnxModelIO.Load(string, bool)"/> first.
+    /// </para>
+    /// </remarks>
     public static OptimizationResult Optimize(byte[] model, OptimizationRecipe recipe, RecipeContext context)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -52,14 +74,97 @@ public static class ModelOptimizer
         var proto = OnnxModelIO.Parse(model);
         ModelChecks.Validate(proto);
         var before = proto.Graph.Node.Count;
+        if (proto.Graph.Initializer.Any(t => t.DataLocation == Core.Onnx.Proto.TensorProto.Types.DataLocation.External))
+        {
+            return Unchanged(model, recipe, before, null, [], "the model's weights live in side files (external data), which its bytes alone do not carry; load it from its path (OnnxModelIO.Load) and optimize those bytes");
+        }
+
+        var samples = SampleInputGenerator.Generate(model, context.Samples);
+        if (Judge(model, model, samples, recipe) is { Problem: { } original })
+        {
+            return Unchanged(model, recipe, before, null, [], $"the original model cannot be checked: {original}");
+        }
+
         var passes = recipe.CreatePasses(context);
-        passes.Run(proto);
+        passes.RollBackFailedPasses = true;
+        var changed = passes.Run(proto);
         var optimized = OnnxModelIO.ToBytes(proto);
-        var verification = ModelVerifier.Compare(model, optimized, context.Samples);
+        var judged = changed ? Judge(model, optimized, samples, recipe) : Judge(model, model, samples, recipe);
+        if (judged.Problem is not null)
+        {
+            // Find the pass at fault: the same recipe again, with the running check after each pass that changes the model.
+            proto = OnnxModelIO.Parse(model);
+            passes = recipe.CreatePasses(context);
+            passes.RollBackFailedPasses = true;
+            passes.RunningCheck = candidate => Judge(model, OnnxModelIO.ToBytes(candidate), samples, recipe).Problem;
+            changed = passes.Run(proto);
+            optimized = OnnxModelIO.ToBytes(proto);
+            var first = judged.Problem;
+            judged = changed ? Judge(model, optimized, samples, recipe) : Judge(model, model, samples, recipe);
+            if (judged.Problem is not null)
+            {
+                return Unchanged(model, recipe, before, passes.LastReport, passes.LastReport?.RolledBack ?? [], $"the optimized model failed the running check ({first}), and so did it with each failing pass rolled back ({judged.Problem})");
+            }
+        }
+
+        var rolledBack = passes.LastReport?.RolledBack ?? [];
         var warnings = passes.Passes.OfType<StaticInt8QuantizationPass>().SelectMany(p => p.LastSummary?.Warnings ?? []).ToArray();
-        return new OptimizationResult(recipe.ToString(), optimized, before, proto.Graph.Node.Count, model.LongLength, optimized.LongLength, passes.LastReport, verification)
+        if (!changed)
+        {
+            return Unchanged(model, recipe, before, passes.LastReport, rolledBack, rolledBack.Count > 0
+                ? $"every change was rolled back: {string.Join("; ", rolledBack)}"
+                : "no pass of the recipe found anything to change in this model") with { Warnings = warnings, Verification = judged.Report! };
+        }
+
+        return new OptimizationResult(recipe.ToString(), optimized, before, proto.Graph.Node.Count, model.LongLength, optimized.LongLength, passes.LastReport, judged.Report!)
         {
             Warnings = warnings,
+            RolledBack = rolledBack,
         };
+    }
+
+    private static OptimizationResult Unchanged(byte[] model, OptimizationRecipe recipe, int nodes, PassManagerReport? report, IReadOnlyList<PassRollback> rolledBack, string reason) =>
+        new(recipe.ToString(), model, nodes, nodes, model.LongLength, model.LongLength, report, new VerificationReport(0, []))
+        {
+            RolledBack = rolledBack,
+            UnchangedReason = reason,
+        };
+
+    /// <summary>Runs both models on the samples and says what is wrong, if anything: ONNX Runtime refused one, an output is missing or not finite, or the cosine is under the recipe's tolerance.</summary>
+    private static (VerificationReport? Report, string? Problem) Judge(
+        byte[] original,
+        byte[] candidate,
+        IReadOnlyList<IReadOnlyDictionary<string, Core.Runtime.SampleTensor>> samples,
+        OptimizationRecipe recipe)
+    {
+        VerificationReport report;
+        try
+        {
+            report = ModelVerifier.Compare(original, candidate, samples);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return (null, $"ONNX Runtime could not load or run it: {ex.Message}");
+        }
+
+        foreach (var output in report.Outputs)
+        {
+            if (output.Problem is not null)
+            {
+                return (report, $"output '{output.Name}': {output.Problem}");
+            }
+
+            if (double.IsNaN(output.MeanCosine) || double.IsNaN(output.MaxAbsDiff) || double.IsInfinity(output.MaxAbsDiff))
+            {
+                return (report, $"output '{output.Name}' is not finite");
+            }
+
+            if (output.MeanCosine < recipe.MinMeanCosine)
+            {
+                return (report, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"output '{output.Name}' has mean cosine {output.MeanCosine:F5} to the original, under the recipe's {recipe.MinMeanCosine:F4}"));
+            }
+        }
+
+        return (report, null);
     }
 }

@@ -22,6 +22,15 @@ public sealed record OptimizationResult(
     PassManagerReport? Passes,
     VerificationReport Verification)
 {
+    /// <summary>Gets a value indicating whether the recipe changed the model (<see cref="UnchangedReason"/> is <see langword="null"/>).</summary>
+    public bool Applied => UnchangedReason is null;
+
+    /// <summary>Gets why the model came back unchanged, or <see langword="null"/> when the recipe changed it.</summary>
+    public string? UnchangedReason { get; init; }
+
+    /// <summary>Gets the passes the safety net rolled back and left out (they broke the graph, threw, or moved the outputs beyond the recipe's tolerance); empty when none.</summary>
+    public IReadOnlyList<PassRollback> RolledBack { get; init; } = [];
+
     /// <summary>Gets what the caller should know about the result, for example that static quantization calibrated on generated inputs.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }

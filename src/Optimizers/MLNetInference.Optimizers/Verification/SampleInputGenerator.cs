@@ -95,6 +95,17 @@ public static class SampleInputGenerator
                     return new SampleTensor(data, shape);
                 }
 
+            case TensorProto.Types.DataType.Float16:
+                {
+                    var data = new Microsoft.ML.OnnxRuntime.Float16[n];
+                    for (var i = 0; i < n; i++)
+                    {
+                        data[i] = (Microsoft.ML.OnnxRuntime.Float16)(float)(((random.NextDouble() * 2) - 1) * options.FloatScale);
+                    }
+
+                    return new SampleTensor(data, shape);
+                }
+
             case TensorProto.Types.DataType.Double:
                 {
                     var data = new double[n];
@@ -119,7 +130,7 @@ public static class SampleInputGenerator
 
             default:
                 throw new NotSupportedException(
-                    $"Input '{input.Name}' has element type {type}; sample inputs can be made for float, double, int64, int32 and bool. Pass your own inputs instead.");
+                    $"Input '{input.Name}' has element type {type}; sample inputs can be made for float, float16, double, int64, int32 and bool. Pass your own inputs instead.");
         }
     }
 

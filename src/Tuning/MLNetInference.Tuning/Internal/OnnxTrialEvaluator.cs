@@ -49,7 +49,20 @@ internal sealed class OnnxTrialEvaluator : ITrialEvaluator, IDisposable
         }
 
         var proto = OnnxModelIO.Parse(_original);
-        Passes(candidate, includeQuantization: true, _samples).Run(proto);
+        var passes = Passes(candidate, includeQuantization: true, _samples);
+        passes.RollBackFailedPasses = true;
+        passes.Run(proto);
+        if (passes.LastReport is { RolledBack.Count: > 0 } report)
+        {
+            // The trial would not be the recipe it is named after: it fails, with the reason, and the search goes on.
+            throw new InvalidOperationException($"Recipe '{candidate.Recipe}' does not apply to this model: {string.Join("; ", report.RolledBack)}.");
+        }
+
+        if (IsQuantizing(candidate.Recipe) && !QuantizationChanged(passes))
+        {
+            throw new InvalidOperationException($"Recipe '{candidate.Recipe}' found nothing to quantize in this model (no float weight its quantizer rewrites), so the trial would be the float model.");
+        }
+
         built = OnnxModelIO.ToBytes(proto);
         if (_models.Count > 8)
         {
@@ -136,6 +149,24 @@ internal sealed class OnnxTrialEvaluator : ITrialEvaluator, IDisposable
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>Tells whether a recipe has an INT8 or INT4 step.</summary>
+    internal static bool IsQuantizing(string recipe) =>
+        recipe.Contains("int8", StringComparison.Ordinal) || recipe.Contains(OptimizationRecipe.Int4Weights, StringComparison.Ordinal);
+
+    private static bool QuantizationChanged(PassManager passes)
+    {
+        var report = passes.LastReport;
+        for (var i = 0; report is not null && i < passes.Passes.Count && i < report.Passes.Count; i++)
+        {
+            if (passes.Passes[i].GetType().Namespace?.StartsWith("MLNetInference.Optimizers.Quantization", StringComparison.Ordinal) == true && report.Passes[i].Changes > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static PassManager Passes(RecipeCandidate candidate, bool includeQuantization, IReadOnlyList<IReadOnlyDictionary<string, SampleTensor>> samples) =>

@@ -10,7 +10,7 @@ namespace MLNetInference.Optimizers.Passes.Fusion;
 /// Fuses BERT-style self-attention into one <c>com.microsoft</c> <c>Attention</c> node: the Q, K and V projections
 /// (<c>MatMul</c> + bias <c>Add</c> on a shared input), their head split (<c>Reshape</c> to <c>[B, S, heads, size]</c>
 /// and <c>Transpose</c>), <c>MatMul(Q, Kᵀ)</c> scaled by a constant, the additive padding mask
-/// <c>(1 − mask) · c</c> built from a 2-D 0/1 mask, <c>Softmax</c>, <c>MatMul</c> with V, and the head merge
+/// <c>(1 − mask) · c</c> built from a 2-D 0/1 mask (or its <c>masked_fill</c> form with <c>Where</c>), <c>Softmax</c>, <c>MatMul</c> with V, and the head merge
 /// (<c>Transpose</c> and <c>Reshape</c> to <c>[B, S, hidden]</c>).
 /// </summary>
 /// <remarks>
@@ -32,6 +32,7 @@ public sealed class AttentionFusion : RewriteRule<AttentionFusion.Match>
         OpSpec.Onnx("MatMul"), OpSpec.Onnx("Add", 7), OpSpec.Onnx("Div", 7), OpSpec.Onnx("Mul", 7),
         OpSpec.Onnx("Sub", 7), OpSpec.Onnx("Reshape", 5), OpSpec.Onnx("Transpose"), OpSpec.Onnx("Cast", 6), OpSpec.Onnx("Unsqueeze"),
         OpSpec.Onnx("Concat", 4), OpSpec.Onnx("Shape"), OpSpec.Onnx("Gather"), OpSpec.Onnx("Squeeze"), OpSpec.Onnx("Slice"),
+        OpSpec.Onnx("Where", 9),
     ];
 
     /// <inheritdoc />
@@ -290,25 +291,44 @@ public sealed class AttentionFusion : RewriteRule<AttentionFusion.Match>
         return true;
     }
 
-    /// <summary>Matches <c>Mul(Sub(1, Cast(Unsqueeze(Unsqueeze(mask, 1), 2))), c)</c> and gives the 2-D mask and c.</summary>
+    /// <summary>
+    /// Matches the extended padding mask and gives the 2-D mask and the value masked positions get: PyTorch's
+    /// <c>Mul(Sub(1, Cast(Unsqueeze(Unsqueeze(mask, 1), 2))), c)</c> (c is −10000 with PyTorch 1.x, <c>finfo.min</c>
+    /// with 2.x), or the <c>masked_fill</c> form of later exporters, <c>Where(Cast(m, bool), c, m)</c> with
+    /// <c>m = Sub(1, Cast(Unsqueeze(Unsqueeze(mask, 1), 2)))</c>.
+    /// </summary>
     private static bool TryMatchMask(OnnxGraph graph, string value, out string mask, out float filter)
     {
         mask = string.Empty;
         filter = 0;
-        var mul = graph.GetProducer(value);
-        if (mul is not { OpType: "Mul" } || !IsOnnxDomain(mul) || mul.Input.Count != 2)
+        var producer = graph.GetProducer(value);
+        string? inner = null;
+        if (producer is { OpType: "Where" } where && IsOnnxDomain(where) && where.Input.Count == 3)
+        {
+            // Where(Cast(m, bool), c, m): 0/1 in m, so positions where m is 1 (padding) get c and the others m = 0.
+            var condition = graph.GetProducer(where.Input[0]);
+            if (condition is not { OpType: "Cast" } || !IsOnnxDomain(condition) || GetInt(condition, "to", 0) != (int)TensorProto.Types.DataType.Bool
+                || condition.Input[0] != where.Input[2] || !TryGetScalar(graph, where.Input[1], out filter) || filter >= 0)
+            {
+                return false;
+            }
+
+            inner = where.Input[2];
+        }
+        else if (producer is { OpType: "Mul" } mul && IsOnnxDomain(mul) && mul.Input.Count == 2)
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                if (TryGetScalar(graph, mul.Input[i], out filter) && filter < 0)
+                {
+                    inner = mul.Input[1 - i];
+                    break;
+                }
+            }
+        }
+        else
         {
             return false;
-        }
-
-        string? inner = null;
-        for (var i = 0; i < 2; i++)
-        {
-            if (TryGetScalar(graph, mul.Input[i], out filter) && filter < 0)
-            {
-                inner = mul.Input[1 - i];
-                break;
-            }
         }
 
         var sub = inner is null ? null : graph.GetProducer(inner);

@@ -9,7 +9,7 @@ namespace MLNetInference.Optimizers.Passes.Fusion;
 public static class FusionPasses
 {
     /// <summary>
-    /// Gets the rules of the first stage: decomposed patterns into <c>LayerNormalization</c>, <c>Gelu</c> and
+    /// Gets the rules of the first stage: decomposed patterns into <c>LayerNormalization</c>, <c>Gelu</c>, <c>FastGelu</c> and
     /// <c>Attention</c>, and <c>BatchNormalization</c> folded into the <c>Conv</c> before it
     /// (<see cref="BatchNormIntoConvFusion"/>).
     /// </summary>
@@ -17,8 +17,8 @@ public static class FusionPasses
     /// <returns>New rule instances.</returns>
     public static IReadOnlyList<RewriteRule> PrimaryRules(bool includeAttention = true) =>
         includeAttention
-            ? [new LayerNormalizationFusion(), new GeluFusion(), new AttentionFusion(), new BatchNormIntoConvFusion()]
-            : [new LayerNormalizationFusion(), new GeluFusion(), new BatchNormIntoConvFusion()];
+            ? [new LayerNormalizationFusion(), new GeluFusion(), new FastGeluFusion(), new AttentionFusion(), new BatchNormIntoConvFusion()]
+            : [new LayerNormalizationFusion(), new GeluFusion(), new FastGeluFusion(), new BatchNormIntoConvFusion()];
 
     /// <summary>Gets the rules of the second stage, which fold neighbours into the first stage's nodes.</summary>
     /// <returns>New rule instances.</returns>

@@ -8,12 +8,18 @@ namespace MLNetInference.Optimizers.Passes.Fusion;
 /// <summary>
 /// Fuses the decomposed layer normalization over the last axis,
 /// <c>ReduceMean → Sub → Pow(2) → ReduceMean → Add(epsilon) → Sqrt → Div → Mul(gamma) [→ Add(beta)]</c>, into one ONNX
-/// <c>LayerNormalization</c> (axis -1), raising the default-domain opset to 17 when it is lower.
+/// <c>LayerNormalization</c> (axis -1), at whatever default-domain opset the model imports.
 /// </summary>
 /// <remarks>
 /// The rule targets the first <c>ReduceMean</c>. Every intermediate value must be read only inside the pattern, gamma
 /// and beta must be constant one-dimensional float tensors, and both means must reduce only axis -1 with
-/// <c>keepdims</c> set.
+/// <c>keepdims</c> set (axes as an attribute before opset 18, as an input from 18).
+/// <para>
+/// The fused node is the ONNX op of opset 17 when the model imports 17 or later. Below 17 it is ONNX Runtime's own
+/// <c>LayerNormalization</c>, which ONNX Runtime registers in the ONNX domain from version 1 and emits from its own
+/// fusion at any opset (ONNX adopted that schema at 17). The model's opset is never raised: raising it would change
+/// the signature of ops this rule does not touch, such as <c>Unsqueeze</c> and <c>ReduceSum</c> at 13.
+/// </para>
 /// </remarks>
 public sealed class LayerNormalizationFusion : RewriteRule<LayerNormalizationFusion.Match>
 {
@@ -28,7 +34,11 @@ public sealed class LayerNormalizationFusion : RewriteRule<LayerNormalizationFus
         [OpSpec.Onnx("Sub", 7), OpSpec.Onnx("Pow", 7), OpSpec.Onnx("Add", 7), OpSpec.Onnx("Sqrt", 6), OpSpec.Onnx("Div", 7), OpSpec.Onnx("Mul", 7)];
 
     /// <inheritdoc />
-    public override IReadOnlyList<OpSpec> Emits { get; } = [OpSpec.Onnx("LayerNormalization", 17)];
+    /// <remarks>Version 1: ONNX Runtime's registration in the ONNX domain, the same signature as ONNX's op of opset 17.</remarks>
+    public override IReadOnlyList<OpSpec> Emits { get; } = [OnnxRuntimeLayerNormalization];
+
+    /// <summary>Gets <c>LayerNormalization</c> as ONNX Runtime runs it: in the ONNX domain from version 1 (ONNX's own op from 17).</summary>
+    public static OpSpec OnnxRuntimeLayerNormalization { get; } = OpSpec.Onnx("LayerNormalization", 1);
 
     /// <inheritdoc />
     public override void Rewrite(OnnxGraph graph, Match match)

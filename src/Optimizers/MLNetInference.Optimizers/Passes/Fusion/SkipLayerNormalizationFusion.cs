@@ -28,7 +28,8 @@ public sealed class SkipLayerNormalizationFusion : RewriteRule<SkipLayerNormaliz
     public override string Name => "skip-layer-normalization-fusion";
 
     /// <inheritdoc />
-    public override IReadOnlyList<OpSpec> Targets { get; } = [OpSpec.Onnx("LayerNormalization", 17)];
+    /// <remarks>Any default-domain opset: ONNX's op from 17, ONNX Runtime's (same signature) below it.</remarks>
+    public override IReadOnlyList<OpSpec> Targets { get; } = [LayerNormalizationFusion.OnnxRuntimeLayerNormalization];
 
     /// <inheritdoc />
     public override IReadOnlyList<OpSpec> Matches { get; } = [OpSpec.Onnx("Add", 7), OpSpec.Onnx("MatMul")];
