@@ -25,7 +25,7 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
     private readonly SchemaDefinition _inputDefinition;
     private readonly SemaphoreSlim _reloadGate = new(1, 1);
     private readonly FileSystemWatcher? _watcher;
-    private readonly Timer? _debounce;
+    private readonly ITimer? _debounce;
     private LoadedModel? _current;
     private int _status = (int)ModelStatus.Loading;
     private int _version;
@@ -44,7 +44,8 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
         if (source.WatchForChanges)
         {
             var full = Path.GetFullPath(source.Path);
-            _debounce = new Timer(_ => _ = ReloadInBackgroundAsync(), null, Timeout.Infinite, Timeout.Infinite);
+            // The debounce runs on the pool's clock, so tests drive it with a fake one.
+            _debounce = timeProvider.CreateTimer(_ => _ = ReloadInBackgroundAsync(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             _watcher = new FileSystemWatcher(Path.GetDirectoryName(full)!, Path.GetFileName(full))
             {
                 NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.FileName | NotifyFilters.CreationTime,
@@ -52,6 +53,10 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
             _watcher.Changed += OnFileChanged;
             _watcher.Created += OnFileChanged;
             _watcher.Renamed += OnFileChanged;
+
+            // A deleted file is reported too: the reload that follows fails, so the status and health say the file is gone
+            // while the loaded version keeps serving.
+            _watcher.Deleted += OnFileChanged;
             _watcher.EnableRaisingEvents = true;
         }
     }
