@@ -12,7 +12,8 @@ public sealed class ModelTunerTests
     public TestContext TestContext { get; set; } = null!;
 
     [TestMethod]
-    [Timeout(240_000, CooperativeCancellation = true)]
+    // A hang guard, sized for a machine whose cores are busy with other work.
+    [Timeout(600_000, CooperativeCancellation = true)]
     public async Task TuneAsync_QuickMiniLm_MeetsTheAccuracyBudgetAndWritesEveryFile()
     {
         var output = Path.Combine(Path.GetTempPath(), $"tuner-minilm-{Guid.NewGuid():N}");

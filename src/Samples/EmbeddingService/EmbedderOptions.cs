@@ -25,6 +25,13 @@ public sealed class EmbedderOptions
     [Range(1, int.MaxValue)]
     public int MaxBatchTexts { get; set; } = 64;
 
+    /// <summary>
+    /// Gets or sets the largest request body Kestrel accepts, in bytes (default 1 MiB: a full batch of texts at their
+    /// limit fits, even JSON-escaped). A larger body gets 413 before it is read, so one request cannot fill the memory.
+    /// </summary>
+    [Range(1, long.MaxValue)]
+    public long MaxRequestBodyBytes { get; set; } = 1 << 20;
+
     /// <summary>Gets or sets whether replacing the zip reloads the model in the background.</summary>
     public bool WatchForChanges { get; set; }
 }

@@ -25,6 +25,7 @@ public partial class Program
             .FromFile(EmbedderOptions.ModelName, modelPath, embedder.GetValue<bool>(nameof(EmbedderOptions.WatchForChanges)))
             .WithDynamicBatching(o => embedder.GetSection("Batching").Bind(o));
         builder.Services.AddOptions<EmbedderOptions>().Bind(embedder).ValidateDataAnnotations().ValidateOnStart();
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = embedder.GetValue(nameof(EmbedderOptions.MaxRequestBodyBytes), new EmbedderOptions().MaxRequestBodyBytes));
         builder.Services.AddHealthChecks().AddPredictionEnginePool<TextInput, Embedding>();
         builder.Services.AddProblemDetails();
 

@@ -109,7 +109,7 @@ internal static class OptimizeCommand
 
             return 0;
         }
-        catch (Exception ex) when (ex is OnnxFormatException or PassFailedException or NotSupportedException or IOException or ArgumentException or InferenceException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        catch (Exception ex) when (ex is OnnxFormatException or PassFailedException or NotSupportedException or IOException or ArgumentException or InferenceException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or MLNetInference.Core.Runtime.OnnxModelLoadException)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
             return 1;

@@ -124,7 +124,7 @@ internal static class TuneCommand
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
             return 2;
         }
-        catch (Exception ex) when (ex is TuningException or OnnxFormatException or PassFailedException or IOException or InferenceException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        catch (Exception ex) when (ex is TuningException or OnnxFormatException or PassFailedException or IOException or InferenceException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or MLNetInference.Core.Runtime.OnnxModelLoadException)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
             return 1;

@@ -20,6 +20,52 @@ public sealed class ModelChecksTests
     }
 
     [TestMethod]
+    [DataRow("/etc/passwd")]
+    [DataRow("../../etc/passwd")]
+    [DataRow("weights/../../outside.bin")]
+    [DataRow("")]
+    public void Validate_ExternalDataOutsideTheFolderOrUnnamed_ThrowsNamingInitializer(string location)
+    {
+        var model = TestModelBuilder.Chain().Build();
+        var bias = model.Graph.Initializer[0];
+        bias.RawData = Google.Protobuf.ByteString.Empty;
+        bias.FloatData.Clear();
+        bias.DataLocation = TensorProto.Types.DataLocation.External;
+        bias.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = location });
+
+        var ex = Assert.ThrowsExactly<OnnxFormatException>(() => ModelChecks.Validate(model));
+
+        StringAssert.Contains(ex.Message, "'bias'");
+    }
+
+    [TestMethod]
+    public void Validate_ExternalDataInsideTheFolder_Passes()
+    {
+        var model = TestModelBuilder.Chain().Build();
+        var bias = model.Graph.Initializer[0];
+        bias.RawData = Google.Protobuf.ByteString.Empty;
+        bias.FloatData.Clear();
+        bias.DataLocation = TensorProto.Types.DataLocation.External;
+        bias.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = "weights/model.bin" });
+        bias.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = "128" });
+
+        ModelChecks.Validate(model);
+    }
+
+    [TestMethod]
+    [DataRow(0)]
+    [DataRow(99)]
+    public void Validate_GraphInputWithoutAnOnnxElementType_Throws(int elementType)
+    {
+        var model = TestModelBuilder.Chain().Build();
+        model.Graph.Input[0].Type.TensorType.ElemType = elementType;
+
+        var ex = Assert.ThrowsExactly<OnnxFormatException>(() => ModelChecks.Validate(model));
+
+        StringAssert.Contains(ex.Message, model.Graph.Input[0].Name);
+    }
+
+    [TestMethod]
     public void Validate_NegativeInitializerDimension_ThrowsNamingInitializer()
     {
         var model = TestModelBuilder.Chain().Build();

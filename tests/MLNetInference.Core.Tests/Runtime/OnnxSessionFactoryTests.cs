@@ -23,6 +23,28 @@ public sealed class OnnxSessionFactoryTests
     }
 
     [TestMethod]
+    public void Create_ModelReadingExternalDataOutsideItsFolder_IsRefusedByOurChecksBeforeOnnxRuntime()
+    {
+        var folder = Path.Combine(TestContext.TestRunDirectory ?? Path.GetTempPath(), $"outside-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path.Combine(folder, "model"));
+        var model = MLNetInference.Core.Onnx.OnnxModelIO.Parse(FixtureModels.SmallMlp());
+        var weights = model.Graph.Initializer[0];
+        var size = weights.RawData.Length;
+        File.WriteAllBytes(Path.Combine(folder, "outside.bin"), new byte[size]);
+        weights.RawData = Google.Protobuf.ByteString.Empty;
+        weights.FloatData.Clear();
+        weights.DataLocation = MLNetInference.Core.Onnx.Proto.TensorProto.Types.DataLocation.External;
+        weights.ExternalData.Add(new MLNetInference.Core.Onnx.Proto.StringStringEntryProto { Key = "location", Value = "../outside.bin" });
+        var path = Path.Combine(folder, "model", "model.onnx");
+        MLNetInference.Core.Onnx.OnnxModelIO.Save(model, path);
+
+        var ex = Assert.ThrowsExactly<OnnxModelLoadException>(() => new OnnxSessionFactory().Create(path));
+
+        Assert.IsInstanceOfType<MLNetInference.Core.Onnx.OnnxFormatException>(ex.InnerException, ex.ToString());
+        StringAssert.Contains(ex.Message, "outside the model's folder");
+    }
+
+    [TestMethod]
     public void Create_CorruptFile_ThrowsLoadException()
     {
         var path = Path.Combine(TestContext.TestRunDirectory ?? Path.GetTempPath(), "corrupt.onnx");

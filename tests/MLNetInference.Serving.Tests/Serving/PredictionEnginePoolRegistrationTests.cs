@@ -156,6 +156,34 @@ public sealed class PredictionEnginePoolRegistrationTests
     }
 
     [TestMethod]
+    public async Task FromOnnxFile_WatchedFileReplacedByAModelFailingOurChecks_NeverReachesOnnxRuntimeAndOldVersionServes()
+    {
+        var (path, provider, pool) = PoolOverCopy(watchForChanges: true);
+        await using var owned = provider;
+        var before = await pool.PredictAsync(new MlpInput { features = new float[32] });
+
+        // A hostile file: its weights claim to live in /etc/passwd.
+        var hostile = MLNetInference.Core.Onnx.OnnxModelIO.Parse(FixtureModels.SmallMlp());
+        hostile.Graph.Initializer[0].RawData = Google.Protobuf.ByteString.Empty;
+        hostile.Graph.Initializer[0].DataLocation = MLNetInference.Core.Onnx.Proto.TensorProto.Types.DataLocation.External;
+        hostile.Graph.Initializer[0].ExternalData.Add(new MLNetInference.Core.Onnx.Proto.StringStringEntryProto { Key = "location", Value = "/etc/passwd" });
+        MLNetInference.Core.Onnx.OnnxModelIO.Save(hostile, path);
+
+        // The file system reports the change when it will; the 60 s bound is only a hang guard.
+        using var hangGuard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (pool.GetStatus(string.Empty) != ModelStatus.ReloadFailed && !hangGuard.IsCancellationRequested)
+        {
+            await Task.Delay(50, CancellationToken.None);
+        }
+
+        Assert.AreEqual(ModelStatus.ReloadFailed, pool.GetStatus(string.Empty));
+        var error = pool.GetLastError(string.Empty);
+        Assert.IsInstanceOfType<OnnxModelLoadException>(error);
+        Assert.IsInstanceOfType<MLNetInference.Core.Onnx.OnnxFormatException>(error.InnerException, "our checks, not ONNX Runtime, must refuse the file");
+        CollectionAssert.AreEqual(before.scores, (await pool.PredictAsync(new MlpInput { features = new float[32] })).scores);
+    }
+
+    [TestMethod]
     public async Task FromOnnxFile_WatchForChanges_ReloadsWhenTheFileChanges()
     {
         var (path, provider, pool) = PoolOverCopy(watchForChanges: true);
@@ -164,11 +192,13 @@ public sealed class PredictionEnginePoolRegistrationTests
 
         File.Copy(FixtureModels.EnsureFile(FixtureModels.SmallMlpName), path, overwrite: true);
         File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        // The new version is installed before its status is set: wait for both.
-        while ((ReferenceEquals(first, pool.GetModel()) || pool.GetStatus(string.Empty) != ModelStatus.Loaded) && DateTime.UtcNow < deadline)
+
+        // The file system reports the change when it will; the 60 s bound is only a hang guard. The new version is
+        // installed before its status is set: wait for both.
+        using var hangGuard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while ((ReferenceEquals(first, pool.GetModel()) || pool.GetStatus(string.Empty) != ModelStatus.Loaded) && !hangGuard.IsCancellationRequested)
         {
-            await Task.Delay(50);
+            await Task.Delay(50, CancellationToken.None);
         }
 
         Assert.AreNotSame(first, pool.GetModel(), "the file change should have loaded a new version");

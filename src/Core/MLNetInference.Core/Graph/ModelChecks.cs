@@ -13,9 +13,9 @@ public static class ModelChecks
     /// <param name="model">The model.</param>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is <see langword="null"/>.</exception>
     /// <exception cref="OnnxFormatException">
-    /// The model has no graph; a dimension is negative (other than a dynamic <c>-1</c> in a declared shape); a tensor's
+    /// The model has no graph; a graph input has no valid element type; a dimension is negative (other than a dynamic <c>-1</c> in a declared shape); a tensor's
     /// element count overflows or exceeds <see cref="MaxElementCount"/>; an initializer's raw data does not match its
-    /// shape; a node reads a value nothing defines; or the graph has a cycle.
+    /// shape; external data lies outside the model's folder; a node reads a value nothing defines; or the graph has a cycle.
     /// </exception>
     public static void Validate(ModelProto model)
     {
@@ -34,6 +34,16 @@ public static class ModelChecks
         foreach (var info in graph.Input.Concat(graph.Output).Concat(graph.ValueInfo))
         {
             CheckDeclaredShape(info);
+        }
+
+        foreach (var input in graph.Input)
+        {
+            if (input.Type?.TensorType is { } tensorType
+                && (tensorType.ElemType == (int)TensorProto.Types.DataType.Undefined || !Enum.IsDefined((TensorProto.Types.DataType)tensorType.ElemType)))
+            {
+                throw new OnnxFormatException(
+                    $"Graph input '{input.Name}' declares the element type {tensorType.ElemType}, which is not an ONNX tensor type.");
+            }
         }
 
         var onnxGraph = new OnnxGraph(model);
@@ -140,11 +150,45 @@ public static class ModelChecks
             count = MultiplyChecked(count, dim, what, tensor.Dims);
         }
 
+        if (tensor.DataLocation == TensorProto.Types.DataLocation.External)
+        {
+            CheckExternalData(tensor, what);
+        }
+
         var elementSize = ElementSize((TensorProto.Types.DataType)tensor.DataType);
         if (elementSize > 0 && !tensor.RawData.IsEmpty && tensor.RawData.Length != count * elementSize)
         {
             throw new OnnxFormatException(
                 $"The {what} declares [{string.Join(", ", tensor.Dims)}] ({count} elements of {elementSize} bytes) but holds {tensor.RawData.Length} bytes of raw data.");
+        }
+    }
+
+    private static void CheckExternalData(TensorProto tensor, string what)
+    {
+        string? location = null;
+        foreach (var entry in tensor.ExternalData)
+        {
+            switch (entry.Key)
+            {
+                case "location":
+                    location = entry.Value;
+                    break;
+                case "offset" or "length" when !long.TryParse(entry.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _):
+                    throw new OnnxFormatException($"The {what} gives external data {entry.Key} '{entry.Value}', which is not a non-negative integer; the model is corrupt.");
+            }
+        }
+
+        if (string.IsNullOrEmpty(location))
+        {
+            throw new OnnxFormatException($"The {what} is marked as external data but names no location.");
+        }
+
+        // Without the model's folder at hand, a location is safe only when it is relative and never climbs out of it.
+        if (Path.IsPathRooted(location) || location.StartsWith('/') || location.StartsWith('\\')
+            || location.Split('/', '\\').Any(static part => part == ".."))
+        {
+            throw new OnnxFormatException(
+                $"The {what} stores its data at '{location}', outside the model's folder; only relative paths inside the folder are allowed.");
         }
     }
 

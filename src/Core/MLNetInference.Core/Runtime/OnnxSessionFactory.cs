@@ -2,8 +2,9 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
-using MLNetInference.Core.Runtime.Internal;
+using MLNetInference.Core.Graph;
 using MLNetInference.Core.Onnx;
+using MLNetInference.Core.Runtime.Internal;
 
 namespace MLNetInference.Core.Runtime;
 
@@ -82,6 +83,9 @@ public sealed partial class OnnxSessionFactory
 
     private OnnxModelSession CreateCore(ModelSource source, OnnxSessionOptions options)
     {
+        // Our own reader and checks see every model before ONNX Runtime's native parser does (hot reload included), so a
+        // corrupt or hostile file gets a typed error here instead of reaching native code.
+        CheckBeforeLoading(source);
         var session = Open(source, options, out var provider);
         var size = source.Bytes?.LongLength ?? new FileInfo(source.Name).Length;
         if (!options.RewriteFixedBatch || !AllInputsHaveUnitBatch(session))
@@ -120,6 +124,20 @@ public sealed partial class OnnxSessionFactory
 
         LogPerRow(_logger, source.Name, why);
         return new OnnxModelSession(session, source.Name, provider, options.DeviceId, BatchSupport.PerRow, $"batch fixed at 1; {why}; rows run one call each", options, size);
+    }
+
+    private static void CheckBeforeLoading(ModelSource source)
+    {
+        // External data stays on disk: ModelChecks refuses locations that leave the model's folder, and ONNX Runtime reads it.
+        try
+        {
+            var proto = source.Bytes is null ? OnnxModelIO.Load(source.Name, loadExternalData: false) : OnnxModelIO.Parse(source.Bytes, source.Name);
+            ModelChecks.Validate(proto);
+        }
+        catch (OnnxFormatException ex)
+        {
+            throw new OnnxModelLoadException(source.Name, $"The model '{source.Name}' failed its checks before ONNX Runtime saw it: {ex.Message}", ex);
+        }
     }
 
     private InferenceSession Open(ModelSource source, OnnxSessionOptions options, out ExecutionProvider provider)

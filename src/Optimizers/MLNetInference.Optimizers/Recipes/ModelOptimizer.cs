@@ -16,6 +16,8 @@ public static class ModelOptimizer
     /// <returns>The optimized model and its report.</returns>
     /// <exception cref="OnnxFormatException">The model is malformed.</exception>
     /// <exception cref="PassFailedException">A pass failed; the message names it.</exception>
+    /// <exception cref="MLNetInference.Core.Runtime.OnnxModelLoadException">ONNX Runtime cannot load the original (or the optimized) model to verify it.</exception>
+    /// <exception cref="NotSupportedException">An input of the model has an element type or size the sample inputs of the check cannot fill.</exception>
     public static OptimizationResult Optimize(byte[] model, OptimizationRecipe recipe, SampleInputOptions? samples = null) =>
         Optimize(model, recipe, samples, calibration: null);
 
@@ -30,6 +32,8 @@ public static class ModelOptimizer
     /// <returns>The optimized model and its report.</returns>
     /// <exception cref="OnnxFormatException">The model is malformed.</exception>
     /// <exception cref="PassFailedException">A pass failed (calibration included); the message names it.</exception>
+    /// <exception cref="MLNetInference.Core.Runtime.OnnxModelLoadException">ONNX Runtime cannot load the original (or the optimized) model to verify it.</exception>
+    /// <exception cref="NotSupportedException">An input of the model has an element type or size the sample inputs of the check cannot fill.</exception>
     public static OptimizationResult Optimize(byte[] model, OptimizationRecipe recipe, SampleInputOptions? samples, CalibrationData? calibration) =>
         Optimize(model, recipe, new RecipeContext { Samples = samples, Calibration = calibration });
 
@@ -46,6 +50,9 @@ public static class ModelOptimizer
     /// <see cref="OptimizationResult.UnchangedReason"/> saying why.
     /// </returns>
     /// <exception cref="OnnxFormatException">The model is malformed.</exception>
+    /// <exception cref="PassFailedException">A pass failed (calibration included); the message names it.</exception>
+    /// <exception cref="MLNetInference.Core.Runtime.OnnxModelLoadException">ONNX Runtime cannot load the original (or the optimized) model to verify it.</exception>
+    /// <exception cref="NotSupportedException">An input of the model has an element type or size the sample inputs of the check cannot fill.</exception>
     /// <remarks>
     /// <para>
     /// The safety net: after each pass that changed the model, the graph is checked structurally (well-formed, acyclic,

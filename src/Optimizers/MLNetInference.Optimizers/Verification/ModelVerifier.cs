@@ -19,7 +19,7 @@ public static class ModelVerifier
     /// <param name="options">How to run the models; defaults when <see langword="null"/>.</param>
     /// <returns>The comparison.</returns>
     /// <exception cref="MLNetInference.Core.Onnx.OnnxFormatException">The original is not an ONNX model.</exception>
-    /// <exception cref="OnnxRuntimeException">ONNX Runtime cannot load a model.</exception>
+    /// <exception cref="OnnxModelLoadException">ONNX Runtime cannot load a model; the message says which and why.</exception>
     /// <exception cref="InferenceException">ONNX Runtime cannot run a model; the message names it.</exception>
     public static VerificationReport Compare(byte[] original, byte[] optimized, SampleInputOptions? inputOptions = null, VerificationOptions? options = null)
     {
@@ -36,7 +36,7 @@ public static class ModelVerifier
     /// <returns>The comparison, one entry per output of the original model.</returns>
     /// <exception cref="ArgumentException"><paramref name="samples"/> is empty, or a sample's data does not match its shape or has an unsupported type.</exception>
     /// <exception cref="InvalidInputException">A sample lacks an input of a model or gives it another element type.</exception>
-    /// <exception cref="OnnxRuntimeException">ONNX Runtime cannot load a model.</exception>
+    /// <exception cref="OnnxModelLoadException">ONNX Runtime cannot load a model; the message says which and why.</exception>
     /// <exception cref="InferenceException">ONNX Runtime cannot run a model; the message names it.</exception>
     public static VerificationReport Compare(
         byte[] original,
@@ -58,8 +58,8 @@ public static class ModelVerifier
             GraphOptimizationLevel = options.OptimizationLevel,
             IntraOpNumThreads = options.IntraOpThreads,
         };
-        using var originalSession = new InferenceSession(original, sessionOptions);
-        using var optimizedSession = new InferenceSession(optimized, sessionOptions);
+        using var originalSession = Open(original, sessionOptions, "original");
+        using var optimizedSession = Open(optimized, sessionOptions, "optimized");
         var outputNames = originalSession.OutputMetadata.Keys.ToArray();
         var optimizedOutputs = new HashSet<string>(optimizedSession.OutputMetadata.Keys, StringComparer.Ordinal);
         var accumulators = outputNames.Select(n => new OutputAccumulator(n)).ToArray();
@@ -88,6 +88,19 @@ public static class ModelVerifier
         }
 
         return new VerificationReport(samples.Count, accumulators.Select(a => a.ToComparison()).ToArray());
+    }
+
+    private static InferenceSession Open(byte[] model, SessionOptions options, string which)
+    {
+        try
+        {
+            return new InferenceSession(model, options);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            // A model that passes our checks can still be one ONNX Runtime rejects (an unknown operator, a type error).
+            throw new OnnxModelLoadException($"{which} model", $"ONNX Runtime could not load the {which} model to verify it: {ex.Message}", ex);
+        }
     }
 
     private static Dictionary<string, OutputValues> Read(SampleRunner runner, IReadOnlyDictionary<string, SampleTensor> sample)

@@ -1,6 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using MLNetInference.Samples.EmbeddingService;
 using MLNetInference.Samples.EmbeddingService.Api;
+using MLNetInference.Serving;
 using static MLNetInference.Samples.Tests.EmbeddingServiceFixture;
 
 namespace MLNetInference.Samples.Tests.EmbeddingService.Internal;
@@ -48,17 +53,46 @@ public sealed class PredictionExceptionHandlerTests
     [TestMethod]
     public async Task Embed_RequestTimesOut_Returns504Problem()
     {
-        // A lone request waits up to 500 ms for its batch to fill, past its 20 ms budget.
+        // The pool runs on a fake clock: the lone request waits for its batch to fill (an hour) and times out when the
+        // test moves the clock past its 20 ms budget, however busy the machine is.
+        var time = new FakeTimeProvider();
         using var factory = CreateFactory(
-            ("Embedder:Batching:MaxQueueDelay", "00:00:00.5"),
-            ("Embedder:Batching:RequestTimeout", "00:00:00.02"));
+            ("Embedder:Batching:MaxQueueDelay", "01:00:00"),
+            ("Embedder:Batching:RequestTimeout", "00:00:00.02"))
+            .WithWebHostBuilder(builder => builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(time)));
         using var client = factory.CreateClient();
+        var pool = factory.Services.GetRequiredService<PredictionEnginePool<TextInput, Embedding>>();
 
-        using var http = await client.PostAsJsonAsync("/embed", new EmbedRequest("too slow"), TestContext.CancellationToken);
+        var start = time.GetUtcNow();
+        var response = client.PostAsJsonAsync("/embed", new EmbedRequest("too slow"), TestContext.CancellationToken);
+        using (var hangGuard = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            while (pool.GetQueueLength(EmbedderOptions.ModelName) == 0 && !response.IsCompleted && !hangGuard.IsCancellationRequested)
+            {
+                await Task.Delay(5, CancellationToken.None);
+            }
+        }
+
+        Assert.AreEqual(1, pool.GetQueueLength(EmbedderOptions.ModelName), "the request should wait in the queue");
+
+        // The request counts as queued a moment before its timeout timer exists, so the clock moves in 20 ms steps until
+        // the answer comes: far short of the hour after which its batch would run.
+        using (var hangGuard = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            while (!response.IsCompleted && !hangGuard.IsCancellationRequested)
+            {
+                time.Advance(TimeSpan.FromMilliseconds(20));
+                await Task.WhenAny(response, Task.Delay(10, CancellationToken.None));
+            }
+        }
+
+        Assert.IsLessThan(TimeSpan.FromMinutes(1), time.GetUtcNow() - start, "the request should time out long before its batch runs");
+        using var http = await response;
         var body = await http.Content.ReadAsStringAsync(TestContext.CancellationToken);
 
         Assert.AreEqual(HttpStatusCode.GatewayTimeout, http.StatusCode, body);
         Assert.AreEqual("application/problem+json", http.Content.Headers.ContentType?.MediaType, body);
+        Assert.AreEqual(0, pool.GetQueueLength(EmbedderOptions.ModelName));
     }
 
     [TestMethod]
