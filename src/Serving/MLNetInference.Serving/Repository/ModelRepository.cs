@@ -26,7 +26,8 @@ public static class ModelRepository
     /// <returns>The exported model, read back from the repository by the same loader the pool uses.</returns>
     /// <remarks>
     /// <para>Inputs and outputs come from the ONNX graph (initializers excluded), with -1 for every dimension the model
-    /// does not fix. When every input and output has a variable leading dimension the model batches: <c>max_batch_size</c>
+    /// does not fix; a dimension the graph leaves symbolic but ONNX Runtime's shape inference fixes (MiniLM's hidden width)
+    /// gets the fixed value, since Triton checks the configuration against what the runtime reports. When every input and output has a variable leading dimension the model batches: <c>max_batch_size</c>
     /// is set and the dims leave the batch dimension out, as Triton expects. Otherwise the model is exported with
     /// <c>max_batch_size: 0</c> and full dims.</para>
     /// <para>From a tune folder, <c>max_batch_size</c>, <c>preferred_batch_size</c> and <c>max_queue_delay_microseconds</c>
@@ -51,7 +52,7 @@ public static class ModelRepository
 
         var (modelPath, tuned) = ResolveSource(source);
         var model = OnnxModelIO.Load(modelPath, loadExternalData: false);
-        var config = CreateConfig(model, modelName, modelPath, tuned, options);
+        var config = CreateConfig(model, modelName, modelPath, tuned, options, ReadRuntimeMetadata(modelPath));
 
         var modelDirectory = Path.Combine(Path.GetFullPath(repositoryPath), modelName);
         if (Directory.Exists(modelDirectory))
@@ -193,7 +194,12 @@ public static class ModelRepository
     }
 
     /// <summary>Describes an ONNX model in Triton's configuration.</summary>
-    internal static TritonModelConfig CreateConfig(ModelProto model, string modelName, string modelPath, TunedModelDescription? tuned, ModelExportOptions options)
+    /// <remarks>
+    /// Dims come from the graph's declared inputs and outputs; where the graph leaves a dimension symbolic and ONNX Runtime's
+    /// shape inference fixes it (<paramref name="runtime"/>, MiniLM's hidden width of 384), the fixed value is written,
+    /// because Triton checks the configuration against the dims the runtime reports.
+    /// </remarks>
+    internal static TritonModelConfig CreateConfig(ModelProto model, string modelName, string modelPath, TunedModelDescription? tuned, ModelExportOptions options, ModelMetadata? runtime = null)
     {
         var graph = model.Graph ?? throw new ModelConfigException(modelPath, 0, "the ONNX model has no graph.");
         var initializers = new HashSet<string>(StringComparer.Ordinal);
@@ -220,6 +226,12 @@ public static class ModelRepository
         if (inputs.Count == 0 || outputs.Count == 0)
         {
             throw new ModelConfigException(modelPath, 0, "the ONNX model has no inputs or no outputs to describe.");
+        }
+
+        if (runtime is not null)
+        {
+            Refine(inputs, runtime.Inputs);
+            Refine(outputs, runtime.Outputs);
         }
 
         var batchable = inputs.TrueForAll(t => t.Dims.Length > 0 && t.Dims[0] < 0) && outputs.TrueForAll(t => t.Dims.Length > 0 && t.Dims[0] < 0);
@@ -286,6 +298,37 @@ public static class ModelRepository
 
         config.Warmups.Add(warmup);
         return config;
+    }
+
+    /// <summary>
+    /// The inputs and outputs as ONNX Runtime reports them at its default optimization level, which Triton's ONNX Runtime
+    /// backend uses too (its shape inference fixes some dimensions the graph leaves symbolic); the batch is not rewritten.
+    /// </summary>
+    private static ModelMetadata ReadRuntimeMetadata(string modelPath)
+    {
+        var options = new OnnxSessionOptions { RewriteFixedBatch = false, IntraOpThreads = 1 };
+        using var session = new OnnxSessionFactory().Create(modelPath, options);
+        return session.Metadata;
+    }
+
+    private static void Refine(List<(string Name, TritonDataType Type, long[] Dims)> declared, IReadOnlyList<TensorMetadata> inferred)
+    {
+        foreach (var (name, _, dims) in declared)
+        {
+            var match = inferred.FirstOrDefault(t => t.Name == name);
+            if (match is null || match.Rank != dims.Length)
+            {
+                continue;
+            }
+
+            for (var d = 0; d < dims.Length; d++)
+            {
+                if (dims[d] < 0 && match.Dimensions[d] >= 0)
+                {
+                    dims[d] = match.Dimensions[d];
+                }
+            }
+        }
     }
 
     private static TritonTensorConfig Tensor(string name, TritonDataType type, long[] dims, bool batched)
