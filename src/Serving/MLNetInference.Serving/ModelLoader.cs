@@ -1,3 +1,4 @@
+using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Primitives;
 
 namespace MLNetInference.Serving;
@@ -36,7 +37,18 @@ public abstract class ModelLoader : IDisposable
 
     /// <summary>Gets a token that fires once when a new version is available; after it fires, the pool asks for a new one.</summary>
     /// <returns>The token.</returns>
-    public virtual IChangeToken GetReloadToken() => new CancellationChangeToken(Volatile.Read(ref _reload).Token);
+    public virtual IChangeToken GetReloadToken()
+    {
+        try
+        {
+            return Volatile.Read(ref _disposed) != 0 ? NullChangeToken.Singleton : new CancellationChangeToken(Volatile.Read(ref _reload).Token);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed between the check and the read: no more versions.
+            return NullChangeToken.Singleton;
+        }
+    }
 
     /// <summary>Disposes the loader.</summary>
     public void Dispose()
@@ -54,7 +66,15 @@ public abstract class ModelLoader : IDisposable
         }
 
         var previous = Interlocked.Exchange(ref _reload, new CancellationTokenSource());
-        previous.Cancel();
+        try
+        {
+            previous.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The loader was disposed while signalling: nobody listens any more.
+        }
+
         previous.Dispose();
     }
 

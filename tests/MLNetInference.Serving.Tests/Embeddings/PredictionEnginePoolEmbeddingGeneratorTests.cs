@@ -142,6 +142,26 @@ public sealed class PredictionEnginePoolEmbeddingGeneratorTests
         StringAssert.Contains(ex.Message, "384");
     }
 
+    [TestMethod]
+    public async Task GenerateAsync_ModelIdOption_RunsThatModelOfThePool()
+    {
+        var services = new ServiceCollection();
+        services.AddPredictionEnginePool<TextInput, Embedding>()
+            .FromFile("minilm-a", ZipPath, watchForChanges: false)
+            .FromFile("minilm-b", ZipPath, watchForChanges: false);
+        await using var provider = services.BuildServiceProvider();
+        var generator = provider.GetRequiredService<PredictionEnginePool<TextInput, Embedding>>()
+            .AsIEmbeddingGenerator("minilm-a", t => new TextInput { Text = t }, e => e.Vector);
+        using var a = new BatchSizeRecorder("minilm-a");
+        using var b = new BatchSizeRecorder("minilm-b");
+
+        var result = await generator.GenerateAsync(["routed by its options"], new EmbeddingGenerationOptions { ModelId = "minilm-b" });
+
+        Assert.AreEqual("minilm-b", result[0].ModelId);
+        Assert.AreEqual(0, a.Rows);
+        Assert.AreEqual(1, b.Rows);
+    }
+
     /// <summary>What Semantic Kernel-style code does: it knows only the interface.</summary>
     private static async Task<IReadOnlyList<Embedding<float>>> EmbedAsync(IEmbeddingGenerator<string, Embedding<float>> generator, IReadOnlyList<string> texts)
         => await generator.GenerateAsync(texts);
