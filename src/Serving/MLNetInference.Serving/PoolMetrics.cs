@@ -1,45 +1,65 @@
-using System.Diagnostics.Metrics;
-
 namespace MLNetInference.Serving;
 
 /// <summary>
-/// The <see cref="System.Diagnostics.Metrics"/> instruments of the prediction pool, on the meter named
-/// <see cref="MeterName"/>. Every measurement carries the tag <c>model</c>.
+/// The names of the prediction pool's <see cref="System.Diagnostics.Metrics"/> instruments, on the meter named
+/// <see cref="MeterName"/>, and of the attributes they carry. They follow the OpenTelemetry semantic conventions:
+/// durations are histograms in seconds, attribute names are namespaced, and failures carry <c>error.type</c>.
 /// </summary>
+/// <remarks>
+/// <para>The meter comes from the host's <see cref="System.Diagnostics.Metrics.IMeterFactory"/> (one per service
+/// provider) when the pool is registered with <c>AddPredictionEnginePool</c>; a <see cref="RowBatcher{TResult}"/>
+/// built without a factory records on one process-wide meter of the same name.</para>
+/// <para>Every measurement carries <see cref="ModelNameAttribute"/> (<c>(default)</c> for the default model). The
+/// values of <see cref="ErrorTypeAttribute"/> are short codes for what the pool decides (<c>timeout</c>,
+/// <c>cancelled</c>, <c>shutdown</c>, <c>queue_full</c>, <c>invalid_input</c>, <c>unavailable</c>) and the full
+/// name of the exception's type when the model itself failed.</para>
+/// <para>Export them with OpenTelemetry's <c>AddMeter(PoolMetrics.MeterName)</c>.</para>
+/// </remarks>
 public static class PoolMetrics
 {
     /// <summary>The meter's name.</summary>
     public const string MeterName = "MLNetInference.Serving";
 
-    /// <summary>The up-down counter of requests waiting in a model's queue.</summary>
-    public const string QueueLengthName = "mlnetinference.pool.queue.length";
+    /// <summary>
+    /// The histogram of seconds from when a request is queued until its result or failure
+    /// (attributes: model name; <c>error.type</c> when it failed).
+    /// </summary>
+    public const string RequestDurationName = "mlnetinference.pool.request.duration";
+
+    /// <summary>The histogram of seconds a request waits in its model's queue before its batch is dispatched.</summary>
+    public const string QueueDurationName = "mlnetinference.pool.queue.duration";
+
+    /// <summary>
+    /// The histogram of seconds one batch (or, after a failure, one half of it) runs on a worker
+    /// (attributes: model name; <c>error.type</c> when the run threw).
+    /// </summary>
+    public const string InferenceDurationName = "mlnetinference.pool.inference.duration";
 
     /// <summary>The histogram of requests per dispatched batch.</summary>
     public const string BatchSizeName = "mlnetinference.pool.batch.size";
 
-    /// <summary>The histogram of milliseconds from enqueue to dispatch.</summary>
-    public const string QueueWaitName = "mlnetinference.pool.queue.wait";
+    /// <summary>The up-down counter of requests waiting in a model's queue (the queue depth).</summary>
+    public const string QueuedRequestsName = "mlnetinference.pool.queued_requests";
 
-    /// <summary>The histogram of milliseconds one batch runs on a worker.</summary>
-    public const string InferenceTimeName = "mlnetinference.pool.inference.duration";
+    /// <summary>
+    /// The counter of requests refused before they were queued (<c>error.type</c>: <c>queue_full</c>,
+    /// <c>invalid_input</c> or <c>unavailable</c>).
+    /// </summary>
+    public const string RejectedRequestsName = "mlnetinference.pool.rejected_requests";
 
-    /// <summary>The counter of requests rejected before queueing (tag <c>reason</c>: queue_full, invalid, unavailable).</summary>
-    public const string RejectionsName = "mlnetinference.pool.rejections";
+    /// <summary>The attribute that names the model.</summary>
+    public const string ModelNameAttribute = "mlnetinference.model.name";
 
-    /// <summary>The counter of requests that failed after queueing (tag <c>reason</c>: error, timeout, cancelled, shutdown).</summary>
-    public const string FailuresName = "mlnetinference.pool.failures";
+    /// <summary>The attribute that says why a request or a batch failed (the semantic conventions' <c>error.type</c>).</summary>
+    public const string ErrorTypeAttribute = "error.type";
 
-    private static readonly Meter Meter = new(MeterName, "1.0");
+    /// <summary>
+    /// Gets the bucket boundaries, in seconds, advised for the duration histograms: from 100 µs (a small model on a
+    /// warm CPU) to 10 s (a long queue or a cold GPU).
+    /// </summary>
+    public static IReadOnlyList<double> DurationBucketBoundaries { get; } =
+        [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10];
 
-    internal static readonly UpDownCounter<int> QueueLength = Meter.CreateUpDownCounter<int>(QueueLengthName, "{request}", "Requests waiting in a model's queue.");
-
-    internal static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>(BatchSizeName, "{request}", "Requests per dispatched batch.");
-
-    internal static readonly Histogram<double> QueueWait = Meter.CreateHistogram<double>(QueueWaitName, "ms", "Time from enqueue to dispatch.");
-
-    internal static readonly Histogram<double> InferenceTime = Meter.CreateHistogram<double>(InferenceTimeName, "ms", "Time one batch runs on a worker.");
-
-    internal static readonly Counter<long> Rejections = Meter.CreateCounter<long>(RejectionsName, "{request}", "Requests rejected before queueing (reason: queue_full, invalid, unavailable).");
-
-    internal static readonly Counter<long> Failures = Meter.CreateCounter<long>(FailuresName, "{request}", "Requests that failed after queueing (reason: error, timeout, cancelled, shutdown).");
+    /// <summary>Gets the bucket boundaries advised for the batch-size histogram: powers of two up to 512.</summary>
+    public static IReadOnlyList<int> BatchSizeBucketBoundaries { get; } = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 }

@@ -27,16 +27,19 @@ public sealed class PredictionEnginePool<TData, TPrediction> : IAsyncDisposable,
     private readonly Dictionary<string, PooledModel<TData, TPrediction>> _models = new(StringComparer.Ordinal);
     private readonly PoolRegistrations<TData, TPrediction> _registrations;
     private int _warmUp;
+    private readonly PoolInstruments _instruments;
     private int _disposed;
 
     /// <summary>Creates the pool and loads every registered model. A model that fails to load is marked failed and logged.</summary>
     /// <param name="registrations">What the DI builder registered.</param>
     /// <param name="loggerFactory">Logging; optional.</param>
     /// <param name="timeProvider">The clock for delays and timeouts; the system clock when <see langword="null"/>.</param>
-    /// <param name="services">Where model loaders find their services (HTTP clients, clocks, logging).</param>
+    /// <param name="services">Where model loaders find their services (HTTP clients, clocks, logging), and where the
+    /// pool finds its instruments on the host's meter; without it, the process-wide meter.</param>
     internal PredictionEnginePool(IOptions<PoolRegistrations<TData, TPrediction>> registrations, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, IServiceProvider? services = null)
     {
         _registrations = registrations.Value;
+        _instruments = services?.GetService(typeof(PoolInstruments)) as PoolInstruments ?? PoolInstruments.Shared;
         loggerFactory ??= NullLoggerFactory.Instance;
         var logger = loggerFactory.CreateLogger("MLNetInference.Serving.PredictionEnginePool");
         var sessionLogger = loggerFactory.CreateLogger<OnnxSessionFactory>();
@@ -44,7 +47,7 @@ public sealed class PredictionEnginePool<TData, TPrediction> : IAsyncDisposable,
         foreach (var (name, source) in _registrations.Models)
         {
             var loader = source.CreateLoader(services ?? EmptyServices.Instance);
-            var model = new PooledModel<TData, TPrediction>(name, source, loader, _registrations.BatchingFor(name), length, logger, sessionLogger, timeProvider ?? TimeProvider.System);
+            var model = new PooledModel<TData, TPrediction>(name, source, loader, _registrations.BatchingFor(name), length, logger, sessionLogger, timeProvider ?? TimeProvider.System, _instruments);
             _models.Add(name, model);
             model.LoadInitial();
         }
@@ -196,7 +199,7 @@ public sealed class PredictionEnginePool<TData, TPrediction> : IAsyncDisposable,
         var model = Lookup(modelName);
         if (model.Status == ModelStatus.Failed)
         {
-            PoolMetrics.Rejections.Add(1, new KeyValuePair<string, object?>("model", PoolRegistrations<TData, TPrediction>.DisplayName(modelName)), new("reason", "unavailable"));
+            _instruments.Reject(PoolRegistrations<TData, TPrediction>.DisplayName(modelName), PoolErrorTypes.Unavailable);
             throw new ModelUnavailableException(modelName, $"Model '{PoolRegistrations<TData, TPrediction>.DisplayName(modelName)}' failed to load: {model.LastError?.Message}", model.LastError);
         }
 
@@ -223,7 +226,7 @@ public sealed class PredictionEnginePool<TData, TPrediction> : IAsyncDisposable,
         {
             if (validator(example) is { } problem)
             {
-                PoolMetrics.Rejections.Add(1, new KeyValuePair<string, object?>("model", PoolRegistrations<TData, TPrediction>.DisplayName(modelName)), new("reason", "invalid"));
+                _instruments.Reject(PoolRegistrations<TData, TPrediction>.DisplayName(modelName), PoolErrorTypes.InvalidInput);
                 throw new InvalidInputException(typeof(TData).Name, problem);
             }
         }

@@ -4,7 +4,8 @@ namespace MLNetInference.Serving;
 
 /// <summary>
 /// Reports the models of a pool: healthy when all serve, degraded when a reload failed (the previous version
-/// serves), unhealthy when a model is not loaded or the warm-up at host start is still running.
+/// serves), and the registration's failure status (unhealthy by default) when a model is not loaded or the warm-up
+/// at host start is still running.
 /// </summary>
 /// <typeparam name="TData">The input row type.</typeparam>
 /// <typeparam name="TPrediction">The prediction row type.</typeparam>
@@ -25,9 +26,12 @@ public sealed class PredictionEnginePoolHealthCheck<TData, TPrediction> : IHealt
     /// <inheritdoc/>
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        var failureStatus = context.Registration?.FailureStatus ?? HealthStatus.Unhealthy;
+
         if (_pool.IsWarmingUp)
         {
-            return Task.FromResult(HealthCheckResult.Unhealthy("The models are warming up."));
+            return Task.FromResult(new HealthCheckResult(failureStatus, "The models are warming up."));
         }
 
         var data = new Dictionary<string, object>(StringComparer.Ordinal);
@@ -43,7 +47,7 @@ public sealed class PredictionEnginePoolHealthCheck<TData, TPrediction> : IHealt
             {
                 ModelStatus.Loaded or ModelStatus.Reloading => HealthStatus.Healthy,
                 ModelStatus.ReloadFailed => HealthStatus.Degraded,
-                _ => HealthStatus.Unhealthy,
+                _ => failureStatus,
             };
             if (health != HealthStatus.Healthy)
             {

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,9 +17,12 @@ public static class PredictionEnginePoolServiceCollectionExtensions
     /// <c>WithDynamicBatching</c>. Settings are validated when the host starts.
     /// </summary>
     /// <remarks>
-    /// It also registers a hosted service that builds the pool when the host starts, which loads every model and runs
+    /// <para>It also registers a hosted service that builds the pool when the host starts, which loads every model and runs
     /// the examples given to <c>WithWarmUpExample</c>, so the first request does not pay for loading. Without a host
-    /// the pool is built, and its models loaded, when it is first resolved.
+    /// the pool is built, and its models loaded, when it is first resolved.</para>
+    /// <para>The pool records its metrics (<see cref="PoolMetrics"/>) on a meter from the container's
+    /// <see cref="IMeterFactory"/>, which this call registers when the host has not (<c>AddMetrics</c>), and its spans
+    /// on the <see cref="PoolTracing.ActivitySourceName"/> source.</para>
     /// </remarks>
     /// <typeparam name="TData">The input row type.</typeparam>
     /// <typeparam name="TPrediction">The prediction row type.</typeparam>
@@ -31,6 +35,9 @@ public static class PredictionEnginePoolServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<PoolRegistrations<TData, TPrediction>>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PoolRegistrations<TData, TPrediction>>, PoolRegistrationsValidator<TData, TPrediction>>());
+        // One meter per service provider, from the host's meter factory, shared by every pool it holds.
+        services.AddMetrics();
+        services.TryAddSingleton(sp => new PoolInstruments(sp.GetRequiredService<IMeterFactory>()));
         services.TryAddSingleton(sp => new PredictionEnginePool<TData, TPrediction>(
             sp.GetRequiredService<IOptions<PoolRegistrations<TData, TPrediction>>>(),
             sp.GetService<ILoggerFactory>(),

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using MLNetInference.Core.Runtime;
 using MLNetInference.Serving.Internal;
@@ -28,6 +29,8 @@ public sealed class RowBatcher<TResult> : IAsyncDisposable
     /// <param name="options">The batching settings; <see cref="DynamicBatchingOptions.RequestTimeout"/> bounds each row.</param>
     /// <param name="logger">Receives the batcher's warnings; none by default.</param>
     /// <param name="timeProvider">The clock for queue delays and timeouts; the system clock by default.</param>
+    /// <param name="meterFactory">Creates the meter the batcher records on (<see cref="PoolMetrics"/>); by default a
+    /// process-wide meter of the same name.</param>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="workers"/> is empty, or <paramref name="options"/> is invalid.</exception>
     public RowBatcher(
@@ -36,7 +39,8 @@ public sealed class RowBatcher<TResult> : IAsyncDisposable
         Func<BatchResult, int, TResult> readRow,
         DynamicBatchingOptions options,
         ILogger? logger = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        IMeterFactory? meterFactory = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(workers);
@@ -54,7 +58,7 @@ public sealed class RowBatcher<TResult> : IAsyncDisposable
         }
 
         _timeout = options.RequestTimeout;
-        _batcher = new DynamicBatcher<RowTensor[], TResult>(name, options, RowLength, logger, timeProvider);
+        _batcher = new DynamicBatcher<RowTensor[], TResult>(name, options, RowLength, logger, timeProvider, meterFactory is null ? null : new PoolInstruments(meterFactory));
         var executors = new IBatchExecutor<RowTensor[], TResult>[workers.Count];
         for (var i = 0; i < executors.Length; i++)
         {

@@ -1,3 +1,7 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 using MLNetInference.Serving;
 using MLNetInference.Serving.Internal;
@@ -326,6 +330,140 @@ public sealed class DynamicBatcherTests
         Assert.IsEmpty(oldWorker.Batches);
     }
 
+    [TestMethod]
+    public async Task EnqueueAsync_BatchDispatchedAfterTwoSeconds_RecordsSecondsOnTheHostsMeter()
+    {
+        await using var host = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = host.GetRequiredService<IMeterFactory>();
+        using var requestDuration = new MetricCollector<double>(meters, PoolMetrics.MeterName, PoolMetrics.RequestDurationName);
+        using var queueDuration = new MetricCollector<double>(meters, PoolMetrics.MeterName, PoolMetrics.QueueDurationName);
+        using var inferenceDuration = new MetricCollector<double>(meters, PoolMetrics.MeterName, PoolMetrics.InferenceDurationName);
+        using var batchSize = new MetricCollector<int>(meters, PoolMetrics.MeterName, PoolMetrics.BatchSizeName);
+        using var queued = new MetricCollector<int>(meters, PoolMetrics.MeterName, PoolMetrics.QueuedRequestsName);
+        var time = new TimerCountingTimeProvider();
+        var worker = Executor();
+        var batcher = Start(new() { MaxBatchSize = 8, MaxQueueDelay = TimeSpan.FromSeconds(2) }, time, worker, instruments: new PoolInstruments(meters));
+
+        var first = batcher.EnqueueAsync("a", NoTimeout, CancellationToken.None);
+        var second = batcher.EnqueueAsync("b", NoTimeout, CancellationToken.None);
+        await WaitUntilAsync(() => time.TimersCreated > 0, "the dispatcher to wait on the queue delay");
+        Assert.AreEqual(2, queued.GetMeasurementSnapshot().Sum(m => m.Value), "two requests wait");
+        time.Advance(TimeSpan.FromSeconds(2));
+        await Task.WhenAll(first, second).WaitAsync(Bound);
+
+        Assert.AreSame(meters, requestDuration.Instrument!.Meter.Scope, "the meter comes from the host's factory");
+        Assert.AreEqual("s", requestDuration.Instrument.Unit);
+        CollectionAssert.AreEqual(new[] { 2.0, 2.0 }, queueDuration.GetMeasurementSnapshot().Select(m => m.Value).ToArray());
+        CollectionAssert.AreEqual(new[] { 2.0, 2.0 }, requestDuration.GetMeasurementSnapshot().Select(m => m.Value).ToArray(), "the fake clock does not move while the batch runs");
+        CollectionAssert.AreEqual(new[] { 0.0 }, inferenceDuration.GetMeasurementSnapshot().Select(m => m.Value).ToArray());
+        CollectionAssert.AreEqual(new[] { 2 }, batchSize.GetMeasurementSnapshot().Select(m => m.Value).ToArray());
+        Assert.AreEqual(0, queued.GetMeasurementSnapshot().Sum(m => m.Value), "nothing waits any more");
+        foreach (var measurement in requestDuration.GetMeasurementSnapshot())
+        {
+            Assert.AreEqual("m", measurement.Tags[PoolMetrics.ModelNameAttribute]);
+            Assert.IsFalse(measurement.Tags.ContainsKey(PoolMetrics.ErrorTypeAttribute), "a success carries no error.type");
+        }
+    }
+
+    [TestMethod]
+    public async Task EnqueueAsync_FailingAndTimedOutRequests_RecordTheirErrorType()
+    {
+        await using var host = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = host.GetRequiredService<IMeterFactory>();
+        using var requestDuration = new MetricCollector<double>(meters, PoolMetrics.MeterName, PoolMetrics.RequestDurationName);
+        using var inferenceDuration = new MetricCollector<double>(meters, PoolMetrics.MeterName, PoolMetrics.InferenceDurationName);
+        using var rejected = new MetricCollector<long>(meters, PoolMetrics.MeterName, PoolMetrics.RejectedRequestsName);
+        var time = new FakeTimeProvider();
+        var worker = Executor(blocked: true, failOn: "bad");
+        var batcher = Start(new() { MaxBatchSize = 4, MaxQueueDelay = TimeSpan.Zero, MaxQueueLength = 3 }, time, worker, instruments: new PoolInstruments(meters));
+        var blocker = await OccupyAsync(batcher, worker);
+
+        var late = batcher.EnqueueAsync("late", TimeSpan.FromSeconds(1), CancellationToken.None);
+        var tasks = new[] { "a", "bad" }.Select(r => batcher.EnqueueAsync(r, NoTimeout, CancellationToken.None)).ToArray();
+        Assert.ThrowsExactly<QueueFullException>(() => batcher.EnqueueAsync("over", NoTimeout, CancellationToken.None));
+        time.Advance(TimeSpan.FromSeconds(1));
+        await Assert.ThrowsExactlyAsync<PredictionTimeoutException>(() => late.WaitAsync(Bound));
+        worker.Release();
+        await blocker.WaitAsync(Bound);
+        Assert.AreEqual("r:a", await tasks[0].WaitAsync(Bound));
+        await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => tasks[1].WaitAsync(Bound));
+
+        var errors = requestDuration.GetMeasurementSnapshot()
+            .Select(m => m.Tags.TryGetValue(PoolMetrics.ErrorTypeAttribute, out var e) ? (string?)e : null)
+            .ToArray();
+        Assert.HasCount(4, errors, "blocker, late, a and bad each finish once");
+        Assert.AreEqual(2, errors.Count(e => e is null));
+        Assert.AreEqual(1, errors.Count(e => e == "timeout"));
+        Assert.AreEqual(1, errors.Count(e => e == typeof(InvalidOperationException).FullName), "a model failure is named by its exception type");
+        var timedOut = requestDuration.GetMeasurementSnapshot().Single(m => m.Tags.ContainsKey(PoolMetrics.ErrorTypeAttribute) && (string?)m.Tags[PoolMetrics.ErrorTypeAttribute] == "timeout");
+        Assert.AreEqual(1.0, timedOut.Value, "the timed-out request waited exactly its timeout");
+        Assert.IsTrue(
+            inferenceDuration.GetMeasurementSnapshot().Any(m => (string?)m.Tags.GetValueOrDefault(PoolMetrics.ErrorTypeAttribute) == typeof(InvalidOperationException).FullName),
+            "the failed run carries error.type");
+        var rejection = rejected.GetMeasurementSnapshot().Single();
+        Assert.AreEqual("queue_full", rejection.Tags[PoolMetrics.ErrorTypeAttribute]);
+    }
+
+    [TestMethod]
+    public async Task EnqueueAsync_ListenerOnTheSource_RequestSpansUnderTheCallerAndBatchSpanLinkedToEach()
+    {
+        var stopped = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == PoolTracing.ActivitySourceName || source.Name == nameof(DynamicBatcherTests),
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                lock (stopped)
+                {
+                    stopped.Add(activity);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var testSource = new ActivitySource(nameof(DynamicBatcherTests));
+        var worker = Executor(blocked: true, failOn: "bad");
+        var batcher = Start(new() { MaxBatchSize = 4, MaxQueueDelay = TimeSpan.Zero }, new FakeTimeProvider(), worker);
+        var blocker = await OccupyAsync(batcher, worker);
+
+        Task<string>[] tasks;
+        Activity caller;
+        using (caller = testSource.StartActivity("caller")!)
+        {
+            tasks = [.. new[] { "a", "b", "bad" }.Select(r => batcher.EnqueueAsync(r, NoTimeout, CancellationToken.None))];
+            Assert.AreSame(caller, Activity.Current, "queueing leaves the caller's current activity as it was");
+        }
+
+        worker.Release();
+        await blocker.WaitAsync(Bound);
+        await Task.WhenAll(tasks[0], tasks[1]).WaitAsync(Bound);
+        await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => tasks[2].WaitAsync(Bound));
+        await WaitUntilAsync(() => { lock (stopped) { return stopped.Count(a => a.OperationName == PoolTracing.InferenceActivityName) == 2; } }, "both batch spans to stop");
+
+        Activity[] spans;
+        lock (stopped)
+        {
+            spans = [.. stopped];
+        }
+
+        var requests = spans.Where(a => a.OperationName == PoolTracing.RequestActivityName && a.ParentSpanId == caller.SpanId).ToArray();
+        Assert.HasCount(3, requests, "each request's span is a child of the caller's activity");
+        Assert.IsTrue(requests.All(r => r.TraceId == caller.TraceId && (string?)r.GetTagItem(PoolMetrics.ModelNameAttribute) == "m"));
+        var failed = requests.Where(r => r.Status == ActivityStatusCode.Error).ToArray();
+        Assert.HasCount(1, failed);
+        Assert.AreEqual(typeof(InvalidOperationException).FullName, failed[0].GetTagItem(PoolMetrics.ErrorTypeAttribute));
+        foreach (var request in requests)
+        {
+            Assert.AreEqual(1, spans.Count(q => q.OperationName == PoolTracing.QueueActivityName && q.ParentSpanId == request.SpanId), "one queue span under each request");
+        }
+
+        var batch = spans.Single(a => a.OperationName == PoolTracing.InferenceActivityName && a.Links.Count() == 3);
+        CollectionAssert.AreEquivalent(requests.Select(r => r.SpanId).ToArray(), batch.Links.Select(l => l.Context.SpanId).ToArray(), "the batch span links to every request it served");
+        Assert.IsTrue(requests.Any(r => r.SpanId == batch.ParentSpanId), "the batch span's parent is one of its requests");
+        Assert.AreEqual(3, batch.GetTagItem(PoolTracing.BatchSizeAttribute));
+        Assert.IsTrue(batch.Events.Any(e => e.Name == "exception"), "the failed run is an exception event on the batch span");
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition, string what)
     {
         using var bound = new CancellationTokenSource(Bound);
@@ -362,9 +500,10 @@ public sealed class DynamicBatcherTests
         TimeProvider time,
         RecordingExecutor worker,
         Func<string, int>? length = null,
-        IDisposable? owner = null)
+        IDisposable? owner = null,
+        PoolInstruments? instruments = null)
     {
-        var batcher = new DynamicBatcher<string, string>("m", options, length ?? (static s => s.Length), timeProvider: time);
+        var batcher = new DynamicBatcher<string, string>("m", options, length ?? (static s => s.Length), timeProvider: time, instruments: instruments);
         _batchers.Add(batcher);
         batcher.SwapExecutors(new ExecutorSet<string, string>([worker], owner, "v1"));
         return batcher;

@@ -1,6 +1,7 @@
 using MLNetInference.Core;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using MLNetInference.Core.Runtime;
@@ -234,6 +235,82 @@ public sealed class PredictionEnginePoolRegistrationTests
         return (path, provider, provider.GetRequiredService<PredictionEnginePool<MlpInput, MlpOutput>>());
     }
 
+    [TestMethod]
+    public async Task AddPredictionEnginePool_TwoServiceProviders_EachRecordsSecondsOnItsOwnHostsMeter()
+    {
+        var path = FixtureModels.EnsureFile(FixtureModels.SmallMlpName);
+        ServiceProvider Host()
+        {
+            var services = new ServiceCollection();
+            services.AddPredictionEnginePool<MlpInput, MlpOutput>().FromOnnxFile("mlp", path);
+            return services.BuildServiceProvider();
+        }
+
+        await using var first = Host();
+        await using var second = Host();
+        var firstMeters = first.GetRequiredService<IMeterFactory>();
+        var secondMeters = second.GetRequiredService<IMeterFactory>();
+        Assert.AreNotSame(firstMeters, secondMeters);
+        using var firstDurations = new MetricCollector<double>(firstMeters, PoolMetrics.MeterName, PoolMetrics.RequestDurationName);
+        using var secondDurations = new MetricCollector<double>(secondMeters, PoolMetrics.MeterName, PoolMetrics.RequestDurationName);
+
+        await first.GetRequiredService<PredictionEnginePool<MlpInput, MlpOutput>>().PredictAsync("mlp", new MlpInput { features = new float[32] });
+        _ = second.GetRequiredService<PredictionEnginePool<MlpInput, MlpOutput>>();
+
+        var measurement = firstDurations.GetMeasurementSnapshot().Single();
+        Assert.AreEqual("s", firstDurations.Instrument!.Unit);
+        Assert.AreSame(firstMeters, firstDurations.Instrument.Meter.Scope);
+        Assert.IsTrue(measurement.Value is > 0 and < 30, $"one small MLP request takes well under 30 s, not {measurement.Value} (seconds, not ms)");
+        Assert.AreEqual("mlp", measurement.Tags[PoolMetrics.ModelNameAttribute]);
+        Assert.IsEmpty(secondDurations.GetMeasurementSnapshot(), "the other host's meter saw nothing");
+    }
+
+    [TestMethod]
+    public async Task AddPredictionEnginePool_InvalidRequest_CountsARejectionWithErrorType()
+    {
+        var path = FixtureModels.EnsureFile(FixtureModels.SmallMlpName);
+        var services = new ServiceCollection();
+        services.AddPredictionEnginePool<MlpInput, MlpOutput>()
+            .FromOnnxFile("mlp", path)
+            .WithValidation(i => i.features.Length == 32 ? null : $"features has {i.features.Length} values; the model takes 32.");
+        await using var provider = services.BuildServiceProvider();
+        using var rejected = new MetricCollector<long>(provider.GetRequiredService<IMeterFactory>(), PoolMetrics.MeterName, PoolMetrics.RejectedRequestsName);
+        var pool = provider.GetRequiredService<PredictionEnginePool<MlpInput, MlpOutput>>();
+
+        await Assert.ThrowsExactlyAsync<InvalidInputException>(() => pool.PredictAsync("mlp", new MlpInput { features = new float[3] }));
+
+        var rejection = rejected.GetMeasurementSnapshot().Single();
+        Assert.AreEqual("invalid_input", rejection.Tags[PoolMetrics.ErrorTypeAttribute]);
+        Assert.AreEqual("mlp", rejection.Tags[PoolMetrics.ModelNameAttribute]);
+    }
+
+    [TestMethod]
+    public async Task AddHealthChecks_PoolWithTagsFailureStatusAndTimeout_RegistersThemAndReportsTheFailureStatus()
+    {
+        var path = Path.Combine(TestContext.TestRunDirectory ?? Path.GetTempPath(), $"corrupt-{Guid.NewGuid():N}.onnx");
+        await File.WriteAllBytesAsync(path, [1, 2, 3, 4, 5, 6, 7, 8]);
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddPredictionEnginePool<MlpInput, MlpOutput>().FromOnnxFile("broken", path);
+        services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"])
+            .AddPredictionEnginePool<MlpInput, MlpOutput>(failureStatus: HealthStatus.Degraded, tags: ["ready"], timeout: TimeSpan.FromSeconds(30));
+        await using var provider = services.BuildServiceProvider();
+
+        var registration = provider.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations.Single(r => r.Name == PredictionEnginePoolHealthChecksBuilderExtensions.DefaultName);
+        var health = provider.GetRequiredService<HealthCheckService>();
+        var ready = await health.CheckHealthAsync(r => r.Tags.Contains("ready"), TestContext.CancellationToken);
+        var live = await health.CheckHealthAsync(r => r.Tags.Contains("live"), TestContext.CancellationToken);
+
+        CollectionAssert.AreEquivalent(new[] { "ready" }, registration.Tags.ToArray());
+        Assert.AreEqual(HealthStatus.Degraded, registration.FailureStatus);
+        Assert.AreEqual(TimeSpan.FromSeconds(30), registration.Timeout);
+        Assert.AreEqual(HealthStatus.Degraded, ready.Status, "a model that failed to load reports the registration's failure status");
+        StringAssert.Contains(ready.Entries[PredictionEnginePoolHealthChecksBuilderExtensions.DefaultName].Description, "broken");
+        Assert.AreEqual(HealthStatus.Healthy, live.Status, "liveness does not run the pool's check");
+        Assert.IsFalse(live.Entries.ContainsKey(PredictionEnginePoolHealthChecksBuilderExtensions.DefaultName));
+    }
+
 #pragma warning disable SA1300, IDE1006 // Member names follow the model's input and output names.
     public sealed class MlpInput
     {
@@ -280,7 +357,7 @@ public sealed class PredictionEnginePoolRegistrationTests
             {
                 foreach (var tag in tags)
                 {
-                    if (tag.Key == "model" && (string?)tag.Value == model)
+                    if (tag.Key == PoolMetrics.ModelNameAttribute && (string?)tag.Value == model)
                     {
                         InterlockedMax(ref _largest, value);
                     }

@@ -28,6 +28,10 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
     private readonly SemaphoreSlim _idleSignal = new(0);
     private readonly List<PendingRequest<TRequest, TResult>> _pending = [];
     private readonly KeyValuePair<string, object?> _tag;
+    private readonly PoolInstruments _instruments;
+    private readonly string _requestSpanName;
+    private readonly string _queueSpanName;
+    private readonly string _inferenceSpanName;
     private readonly Task _dispatcher;
     private readonly CancellationTokenSource _abort = new();
     private readonly object _inFlightLock = new();
@@ -42,14 +46,19 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
         DynamicBatchingOptions options,
         Func<TRequest, int> length,
         ILogger? logger = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        PoolInstruments? instruments = null)
     {
         _modelName = modelName;
         _options = options;
         _length = length;
         _logger = logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
-        _tag = new KeyValuePair<string, object?>("model", modelName);
+        _instruments = instruments ?? PoolInstruments.Shared;
+        _tag = new KeyValuePair<string, object?>(PoolMetrics.ModelNameAttribute, modelName);
+        _requestSpanName = $"predict {modelName}";
+        _queueSpanName = $"queue {modelName}";
+        _inferenceSpanName = $"inference {modelName}";
         _queue = Channel.CreateBounded<PendingRequest<TRequest, TResult>>(new BoundedChannelOptions(options.MaxQueueLength * 2)
         {
             SingleReader = true,
@@ -57,7 +66,12 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
             AllowSynchronousContinuations = false,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _dispatcher = Task.Run(DispatchLoopAsync);
+        // The dispatcher starts with an empty execution context: it must not inherit the constructing caller's
+        // Activity.Current (or any other async-local), which would then parent every batch span.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _dispatcher = Task.Run(DispatchLoopAsync);
+        }
     }
 
     /// <summary>Gets the number of requests waiting (queued, not yet dispatched).</summary>
@@ -101,7 +115,7 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
     {
         if (Volatile.Read(ref _stopping) != 0)
         {
-            PoolMetrics.Rejections.Add(1, _tag, new("reason", "unavailable"));
+            _instruments.Reject(_modelName, PoolErrorTypes.Unavailable);
             throw new ModelUnavailableException(_modelName, $"Model '{_modelName}' is shutting down and takes no new requests.");
         }
 
@@ -111,11 +125,12 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
         if (Interlocked.Increment(ref _queued) > _options.MaxQueueLength)
         {
             Interlocked.Decrement(ref _queued);
-            PoolMetrics.Rejections.Add(1, _tag, new("reason", "queue_full"));
+            _instruments.Reject(_modelName, PoolErrorTypes.QueueFull);
             throw new QueueFullException(_modelName, $"The queue of model '{_modelName}' is full ({_options.MaxQueueLength} requests waiting). Retry later, add workers, or raise MaxQueueLength.");
         }
 
         var pending = new PendingRequest<TRequest, TResult>(request, _length(request), _time.GetTimestamp());
+        StartSpans(pending);
 
         // Callbacks are registered before the request becomes visible to the dispatcher, so a request that completes
         // at once still releases them (ReleaseTimers) instead of leaving its timeout timer to fire later.
@@ -135,22 +150,26 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
                 new object[] { this, pending });
         }
 
-        PoolMetrics.QueueLength.Add(1, _tag);
+        _instruments.QueuedRequests.Add(1, _tag);
         if (!_queue.Writer.TryWrite(pending))
         {
+            var stopping = Volatile.Read(ref _stopping) != 0;
+            var errorType = stopping ? PoolErrorTypes.Unavailable : PoolErrorTypes.QueueFull;
             if (pending.TryWithdraw())
             {
                 Interlocked.Decrement(ref _queued);
-                PoolMetrics.QueueLength.Add(-1, _tag);
+                _instruments.QueuedRequests.Add(-1, _tag);
+                StopSpan(pending.QueueActivity, errorType);
+                StopSpan(pending.RequestActivity, errorType);
             }
 
             pending.ReleaseTimers();
-            if (Volatile.Read(ref _stopping) != 0)
+            _instruments.Reject(_modelName, errorType);
+            if (stopping)
             {
                 throw new ModelUnavailableException(_modelName, $"Model '{_modelName}' is shutting down and takes no new requests.");
             }
 
-            PoolMetrics.Rejections.Add(1, _tag, new("reason", "queue_full"));
             throw new QueueFullException(_modelName, $"The queue of model '{_modelName}' is full ({_options.MaxQueueLength} requests, withdrawn ones not yet drained). Retry later.");
         }
 
@@ -446,16 +465,19 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
         }
 
         Interlocked.Decrement(ref _queued);
-        PoolMetrics.QueueLength.Add(-1, _tag);
-        PoolMetrics.QueueWait.Record(_time.GetElapsedTime(pending.EnqueuedTimestamp).TotalMilliseconds, _tag);
+        _instruments.QueuedRequests.Add(-1, _tag);
+        _instruments.QueueDuration.Record(_time.GetElapsedTime(pending.EnqueuedTimestamp).TotalSeconds, _tag);
+        StopSpan(pending.QueueActivity, errorType: null);
         return true;
     }
 
     private void RunBatch(Worker worker, List<PendingRequest<TRequest, TResult>> batch)
     {
+        // PERF: no span, links or tags are built unless a listener samples this source.
+        var span = PoolInstruments.ActivitySource.HasListeners() ? StartBatchSpan(batch) : null;
         try
         {
-            PoolMetrics.BatchSize.Record(batch.Count, _tag);
+            _instruments.BatchSize.Record(batch.Count, _tag);
             var requests = new TRequest[batch.Count];
             for (var i = 0; i < requests.Length; i++)
             {
@@ -463,51 +485,166 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
             }
 
             var results = new TResult[batch.Count];
-            RunIsolated(worker.Executor, requests, results, batch, 0, batch.Count);
+            RunIsolated(worker.Executor, requests, results, batch, 0, batch.Count, span);
         }
         finally
         {
+            span?.Stop();
             ReturnWorker(worker);
         }
     }
 
+    /// <summary>Starts a batch's span: the oldest request's span is its parent, and it links to every request it serves.</summary>
+    private Activity? StartBatchSpan(List<PendingRequest<TRequest, TResult>> batch)
+    {
+        ActivityContext parent = default;
+        List<ActivityLink>? links = null;
+        foreach (var pending in batch)
+        {
+            if (pending.RequestActivity is { } request)
+            {
+                if (links is null)
+                {
+                    parent = request.Context;
+                    links = new List<ActivityLink>(batch.Count);
+                }
+
+                links.Add(new ActivityLink(request.Context));
+            }
+        }
+
+        var span = PoolInstruments.ActivitySource.StartActivity(PoolTracing.InferenceActivityName, ActivityKind.Internal, parent, tags: null, links: links);
+        if (span is not null)
+        {
+            span.DisplayName = _inferenceSpanName;
+            span.SetTag(PoolMetrics.ModelNameAttribute, _modelName);
+            span.SetTag(PoolTracing.BatchSizeAttribute, batch.Count);
+        }
+
+        return span;
+    }
+
+    /// <summary>Starts a request's span under the caller's current activity, and its queue span under it; the caller's current activity is left as it was.</summary>
+    private void StartSpans(PendingRequest<TRequest, TResult> pending)
+    {
+        var source = PoolInstruments.ActivitySource;
+        if (!source.HasListeners())
+        {
+            return;
+        }
+
+        var previous = Activity.Current;
+        var request = source.StartActivity(PoolTracing.RequestActivityName, ActivityKind.Internal);
+        if (request is null)
+        {
+            return;
+        }
+
+        request.DisplayName = _requestSpanName;
+        request.SetTag(PoolMetrics.ModelNameAttribute, _modelName);
+        pending.RequestActivity = request;
+        var queue = source.StartActivity(PoolTracing.QueueActivityName, ActivityKind.Internal, request.Context);
+        if (queue is not null)
+        {
+            queue.DisplayName = _queueSpanName;
+            queue.SetTag(PoolMetrics.ModelNameAttribute, _modelName);
+            pending.QueueActivity = queue;
+        }
+
+        // EnqueueAsync is not async: without this, the request span would stay current in the caller's context.
+        Activity.Current = previous;
+    }
+
+    /// <summary>Stops a span (marked failed when <paramref name="errorType"/> is set) without changing the current activity of this thread.</summary>
+    private static void StopSpan(Activity? activity, string? errorType, Exception? exception = null)
+    {
+        if (activity is null)
+        {
+            return;
+        }
+
+        if (errorType is not null)
+        {
+            activity.SetTag(PoolMetrics.ErrorTypeAttribute, errorType);
+            activity.SetStatus(ActivityStatusCode.Error, exception?.Message ?? errorType);
+        }
+
+        var current = Activity.Current;
+        activity.Stop();
+        if (Activity.Current != current)
+        {
+            Activity.Current = current;
+        }
+    }
+
+    /// <summary>Records a finished request (once, by whoever claimed its completion, before it completes the task) and ends its span.</summary>
+    private void Finished(PendingRequest<TRequest, TResult> pending, string? errorType, Exception? exception = null)
+    {
+        var seconds = _time.GetElapsedTime(pending.EnqueuedTimestamp).TotalSeconds;
+        if (errorType is null)
+        {
+            _instruments.RequestDuration.Record(seconds, _tag);
+        }
+        else
+        {
+            _instruments.RequestDuration.Record(seconds, new TagList { _tag, new(PoolMetrics.ErrorTypeAttribute, errorType) });
+        }
+
+        StopSpan(pending.RequestActivity, errorType, exception);
+    }
+
+    private void Succeed(PendingRequest<TRequest, TResult> pending, TResult result)
+    {
+        pending.ReleaseTimers();
+        if (pending.TryClaimCompletion())
+        {
+            Finished(pending, errorType: null);
+            pending.Completion.TrySetResult(result);
+        }
+    }
+
+    private void Fail(PendingRequest<TRequest, TResult> pending, Exception exception, string errorType)
+    {
+        pending.ReleaseTimers();
+        if (pending.TryClaimCompletion())
+        {
+            Finished(pending, errorType, exception);
+            pending.Completion.TrySetException(exception);
+        }
+    }
+
     /// <summary>Runs a slice of a batch; when it fails, splits it in halves until the failing request is alone.</summary>
-    private void RunIsolated(IBatchExecutor<TRequest, TResult> executor, TRequest[] requests, TResult[] results, List<PendingRequest<TRequest, TResult>> batch, int start, int count)
+    private void RunIsolated(IBatchExecutor<TRequest, TResult> executor, TRequest[] requests, TResult[] results, List<PendingRequest<TRequest, TResult>> batch, int start, int count, Activity? span)
     {
         var started = _time.GetTimestamp();
         try
         {
             executor.Execute(requests.AsSpan(start, count), results.AsSpan(start, count));
         }
-        catch (Exception ex) when (count > 1)
-        {
-            LogBatchSplit(_logger, _modelName, count, ex.Message);
-            var half = count / 2;
-            RunIsolated(executor, requests, results, batch, start, half);
-            RunIsolated(executor, requests, results, batch, start + half, count - half);
-            return;
-        }
         catch (Exception ex)
         {
-            PoolMetrics.Failures.Add(1, _tag, new("reason", "error"));
-            Complete(batch[start], static (p, e) => p.Completion.TrySetException(e), ex);
+            // The failed run is measured on its own, before the halves run.
+            var errorType = PoolErrorTypes.Of(ex);
+            _instruments.InferenceDuration.Record(_time.GetElapsedTime(started).TotalSeconds, new TagList { _tag, new(PoolMetrics.ErrorTypeAttribute, errorType) });
+            span?.AddException(ex);
+            if (count > 1)
+            {
+                LogBatchSplit(_logger, _modelName, count, ex.Message);
+                var half = count / 2;
+                RunIsolated(executor, requests, results, batch, start, half, span);
+                RunIsolated(executor, requests, results, batch, start + half, count - half, span);
+                return;
+            }
+
+            Fail(batch[start], ex, errorType);
             return;
         }
-        finally
-        {
-            PoolMetrics.InferenceTime.Record(_time.GetElapsedTime(started).TotalMilliseconds, _tag);
-        }
 
+        _instruments.InferenceDuration.Record(_time.GetElapsedTime(started).TotalSeconds, _tag);
         for (var i = start; i < start + count; i++)
         {
-            Complete(batch[i], static (p, r) => p.Completion.TrySetResult(r), results[i]);
+            Succeed(batch[i], results[i]);
         }
-    }
-
-    private static void Complete<TState>(PendingRequest<TRequest, TResult> pending, Action<PendingRequest<TRequest, TResult>, TState> complete, TState state)
-    {
-        pending.ReleaseTimers();
-        complete(pending, state);
     }
 
     private void ReturnWorker(Worker worker)
@@ -529,8 +666,7 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
     {
         foreach (var pending in batch)
         {
-            PoolMetrics.Failures.Add(1, _tag, new("reason", "shutdown"));
-            Complete(pending, static (p, name) => p.Completion.TrySetException(new ModelUnavailableException(name, $"Model '{name}' shut down before the request ran.")), _modelName);
+            Fail(pending, new ModelUnavailableException(_modelName, $"Model '{_modelName}' shut down before the request ran."), PoolErrorTypes.Shutdown);
         }
     }
 
@@ -539,13 +675,15 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
         if (pending.TryWithdraw())
         {
             Interlocked.Decrement(ref _queued);
-            PoolMetrics.QueueLength.Add(-1, _tag);
+            _instruments.QueuedRequests.Add(-1, _tag);
+            StopSpan(pending.QueueActivity, PoolErrorTypes.Cancelled);
         }
 
         // A dispatched request still runs, but its caller stops waiting.
-        if (pending.Completion.TrySetCanceled(token))
+        if (pending.TryClaimCompletion())
         {
-            PoolMetrics.Failures.Add(1, _tag, new("reason", "cancelled"));
+            Finished(pending, PoolErrorTypes.Cancelled);
+            pending.Completion.TrySetCanceled(token);
         }
 
         pending.ReleaseTimers();
@@ -557,13 +695,16 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
         if (wasQueued)
         {
             Interlocked.Decrement(ref _queued);
-            PoolMetrics.QueueLength.Add(-1, _tag);
+            _instruments.QueuedRequests.Add(-1, _tag);
+            StopSpan(pending.QueueActivity, PoolErrorTypes.Timeout);
         }
 
         var where = wasQueued ? "while queued" : "while running";
-        if (pending.Completion.TrySetException(new PredictionTimeoutException(_modelName, $"The request to model '{_modelName}' did not complete within its timeout ({where}).")))
+        var timeout = new PredictionTimeoutException(_modelName, $"The request to model '{_modelName}' did not complete within its timeout ({where}).");
+        if (pending.TryClaimCompletion())
         {
-            PoolMetrics.Failures.Add(1, _tag, new("reason", "timeout"));
+            Finished(pending, PoolErrorTypes.Timeout, timeout);
+            pending.Completion.TrySetException(timeout);
         }
 
         pending.ReleaseTimers();
@@ -581,10 +722,9 @@ internal sealed partial class DynamicBatcher<TRequest, TResult> : IAsyncDisposab
             if (pending.TryWithdraw())
             {
                 Interlocked.Decrement(ref _queued);
-                PoolMetrics.QueueLength.Add(-1, _tag);
-                PoolMetrics.Failures.Add(1, _tag, new("reason", "shutdown"));
-                pending.Completion.TrySetException(new ModelUnavailableException(_modelName, $"Model '{_modelName}' shut down before the request ran."));
-                pending.ReleaseTimers();
+                _instruments.QueuedRequests.Add(-1, _tag);
+                StopSpan(pending.QueueActivity, PoolErrorTypes.Shutdown);
+                Fail(pending, new ModelUnavailableException(_modelName, $"Model '{_modelName}' shut down before the request ran."), PoolErrorTypes.Shutdown);
             }
         }
 

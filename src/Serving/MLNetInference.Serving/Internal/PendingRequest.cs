@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace MLNetInference.Serving.Internal;
 
 /// <summary>One queued request: its payload, its completion, and the state that decides who completes it.</summary>
@@ -8,6 +10,7 @@ internal sealed class PendingRequest<TRequest, TResult>
     public const int Completed = 2;
 
     private int _state;
+    private int _finished;
 
     public PendingRequest(TRequest request, int length, long enqueuedTimestamp)
     {
@@ -33,6 +36,12 @@ internal sealed class PendingRequest<TRequest, TResult>
 
     public CancellationTokenRegistration TimeoutRegistration { get; set; }
 
+    /// <summary>Gets or sets the request's span, from queueing to its result; <see langword="null"/> when nobody listens.</summary>
+    public Activity? RequestActivity { get; set; }
+
+    /// <summary>Gets or sets the span of the request's time in the queue; stopped by whoever takes the request out of the queue.</summary>
+    public Activity? QueueActivity { get; set; }
+
     /// <summary>Moves a queued request to dispatched; false when it was cancelled or timed out first.</summary>
     public bool TryDispatch() => Interlocked.CompareExchange(ref _state, Dispatched, Queued) == Queued;
 
@@ -40,6 +49,11 @@ internal sealed class PendingRequest<TRequest, TResult>
     public bool TryWithdraw() => Interlocked.CompareExchange(ref _state, Completed, Queued) == Queued;
 
     public bool IsQueued => Volatile.Read(ref _state) == Queued;
+
+    /// <summary>Claims the right to complete the request (result, failure or cancellation); true for exactly one caller.</summary>
+    /// <remarks>The winner records the request's metrics and ends its span before it completes the task, so whoever
+    /// awaits the task sees them already recorded.</remarks>
+    public bool TryClaimCompletion() => Interlocked.Exchange(ref _finished, 1) == 0;
 
     public void ReleaseTimers()
     {

@@ -30,7 +30,7 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
     private int _version;
     private int _disposed;
 
-    public PooledModel(string name, ModelSource source, ModelLoader loader, DynamicBatchingOptions options, Func<TData, int> length, ILogger logger, ILogger sessionLogger, TimeProvider timeProvider)
+    public PooledModel(string name, ModelSource source, ModelLoader loader, DynamicBatchingOptions options, Func<TData, int> length, ILogger logger, ILogger sessionLogger, TimeProvider timeProvider, PoolInstruments instruments)
     {
         Name = name;
         _source = source;
@@ -40,7 +40,7 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
         // The session factory logs CUDA fallback and batch-support warnings as each session loads.
         _sessionLogger = sessionLogger;
         _inputDefinition = SchemaDefinition.Create(typeof(TData));
-        Batcher = new DynamicBatcher<TData, TPrediction>(PoolRegistrations<TData, TPrediction>.DisplayName(name), options, length, logger, timeProvider);
+        Batcher = new DynamicBatcher<TData, TPrediction>(PoolRegistrations<TData, TPrediction>.DisplayName(name), options, length, logger, timeProvider, instruments);
     }
 
     public string Name { get; }
