@@ -1,8 +1,11 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MLNetInference.Samples.EmbeddingService;
 using MLNetInference.Samples.EmbeddingService.Api;
 using MLNetInference.Samples.EmbeddingService.Internal;
-using MLNetInference.Samples.EmbeddingService.Metrics;
+using MLNetInference.Samples.EmbeddingService.RateLimiting;
+using MLNetInference.Samples.EmbeddingService.Security;
+using MLNetInference.Samples.EmbeddingService.Telemetry;
 using MLNetInference.Serving;
 
 var app = Program.BuildApp(args);
@@ -11,6 +14,12 @@ app.Run();
 /// <summary>The embedding service: MiniLM sentence embeddings over HTTP, batched across requests.</summary>
 public partial class Program
 {
+    /// <summary>The tag of the checks <c>/health/live</c> runs: the process answers.</summary>
+    public const string LiveTag = "live";
+
+    /// <summary>The tag of the checks <c>/health/ready</c> runs: the model is loaded and serves.</summary>
+    public const string ReadyTag = "ready";
+
     /// <summary>Builds the app; <c>Main</c> runs it, tests start it on a port of their own.</summary>
     /// <param name="args">Command-line arguments, configuration included (<c>--Embedder:ModelPath=...</c>).</param>
     /// <returns>The app, not started.</returns>
@@ -26,25 +35,51 @@ public partial class Program
             .WithDynamicBatching(o => embedder.GetSection("Batching").Bind(o));
         builder.Services.AddOptions<EmbedderOptions>().Bind(embedder).ValidateDataAnnotations().ValidateOnStart();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = embedder.GetValue(nameof(EmbedderOptions.MaxRequestBodyBytes), new EmbedderOptions().MaxRequestBodyBytes));
-        builder.Services.AddHealthChecks().AddPredictionEnginePool<TextInput, Embedding>();
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy("The process answers."), tags: [LiveTag])
+            .AddPredictionEnginePool<TextInput, Embedding>(tags: [ReadyTag], timeout: TimeSpan.FromSeconds(5));
         builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.AddServiceTelemetry();
+        builder.Services.AddClientRateLimiting(builder.Configuration);
+        var authentication = builder.Services.AddInferenceSecurity(builder.Configuration);
 
         // Malformed JSON throws in every environment (not only Development), so the exception handler answers it
         // with a problem that says what could not be read.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddExceptionHandler<PredictionExceptionHandler>();
-        builder.Services.AddSingleton<PoolMetricsCollector>();
 
         var app = builder.Build();
-        app.Logger.LogInformation("Embedder model {Path} ({State}).", modelPath, built ? "built now" : "found");
+        app.Logger.LogInformation("Embedder model {Path} ({State}); authentication: {Authentication}.", modelPath, built ? "built now" : "found", authentication);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.MapEmbeddingEndpoints();
-        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthReportWriter.WriteAsync });
-        app.MapGet("/metrics", (PoolMetricsCollector metrics) => metrics.Snapshot());
+        if (authentication != InferenceAuthenticationMode.None)
+        {
+            app.UseAuthentication();
+        }
 
-        // The collector listens before the pool measures anything, and the model loads now rather than on the first request.
-        app.Services.GetRequiredService<PoolMetricsCollector>();
+        app.UseAuthorization();
+
+        // After authentication: the limiter's partition is the authenticated client when there is one.
+        app.UseRateLimiter();
+
+        var inference = app.MapEmbeddingEndpoints().RequireRateLimiting(ClientRateLimiting.PolicyName);
+        if (authentication != InferenceAuthenticationMode.None)
+        {
+            inference.RequireAuthorization(InferenceSecurity.PolicyName);
+        }
+
+        // Health, metrics and the OpenAPI document stay open: probes and scrapers carry no credentials.
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthReportWriter.WriteAsync });
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains(LiveTag), ResponseWriter = HealthReportWriter.WriteAsync });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = HealthReportWriter.WriteAsync });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapOpenApi();
+        }
+
+        // The model loads now rather than on the first request.
         app.Services.GetRequiredService<PredictionEnginePool<TextInput, Embedding>>();
         return app;
     }

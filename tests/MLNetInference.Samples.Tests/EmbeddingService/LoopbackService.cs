@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -42,8 +44,31 @@ internal sealed class LoopbackService : IAsyncDisposable
         return new LoopbackService(app, address);
     }
 
-    /// <summary>A client with its own connection pool.</summary>
-    public HttpClient Client() => new() { BaseAddress = BaseAddress, Timeout = CallGuard };
+    /// <summary>A client with its own connection pool; with <paramref name="from"/>, its connections come from that loopback address (127.0.0.2, ...).</summary>
+    public HttpClient Client(IPAddress? from = null)
+    {
+        var handler = new SocketsHttpHandler();
+        if (from is not null)
+        {
+            handler.ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    socket.Bind(new IPEndPoint(from, 0));
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+        }
+
+        return new HttpClient(handler) { BaseAddress = BaseAddress, Timeout = CallGuard };
+    }
 
     /// <summary>Embeds one text and returns the vector; fails the test on anything but 200.</summary>
     public async Task<float[]> EmbedAsync(HttpClient client, string text, CancellationToken cancellationToken)

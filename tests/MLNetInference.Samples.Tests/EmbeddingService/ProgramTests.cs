@@ -1,13 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
 using MLNetInference.Models;
 using MLNetInference.Samples.EmbeddingService;
 using MLNetInference.Samples.EmbeddingService.Api;
+using MLNetInference.Samples.Tests.EmbeddingService.Telemetry;
+using MLNetInference.Serving;
 using static MLNetInference.Samples.Tests.EmbeddingServiceFixture;
 
 namespace MLNetInference.Samples.Tests.EmbeddingService;
@@ -15,63 +13,62 @@ namespace MLNetInference.Samples.Tests.EmbeddingService;
 [TestClass]
 public sealed class ProgramTests
 {
+    /// <summary>The pool's request-duration histogram as the Prometheus exporter names it (unit "s" adds "_seconds").</summary>
+    private const string RequestDurationFamily = "mlnetinference_pool_request_duration_seconds";
+
     public TestContext TestContext { get; set; } = null!;
 
     [TestMethod]
-    public async Task Health_ModelLoaded_Returns200HealthyWithPerModelStatus()
+    public async Task Health_ModelLoaded_LiveAndReadyAre200WithPerModelStatus()
     {
-        using var factory = CreateFactory();
-        using var client = factory.CreateClient();
+        await using var service = await LoopbackService.StartAsync(TestContext.CancellationToken);
+        using var client = service.Client();
 
-        using var http = await client.GetAsync("/health", TestContext.CancellationToken);
-        var body = await http.Content.ReadAsStringAsync(TestContext.CancellationToken);
+        using var live = await client.GetAsync("/health/live", TestContext.CancellationToken);
+        using var ready = await client.GetAsync("/health/ready", TestContext.CancellationToken);
+        var liveBody = await live.Content.ReadAsStringAsync(TestContext.CancellationToken);
+        var readyBody = await ready.Content.ReadAsStringAsync(TestContext.CancellationToken);
 
-        Assert.AreEqual(HttpStatusCode.OK, http.StatusCode, body);
-        using var json = JsonDocument.Parse(body);
-        Assert.AreEqual("Healthy", json.RootElement.GetProperty("status").GetString());
-        var data = json.RootElement.GetProperty("checks").GetProperty("prediction-engine-pool").GetProperty("data");
+        Assert.AreEqual(HttpStatusCode.OK, live.StatusCode, liveBody);
+        Assert.AreEqual(HttpStatusCode.OK, ready.StatusCode, readyBody);
+        using var liveJson = JsonDocument.Parse(liveBody);
+        using var readyJson = JsonDocument.Parse(readyBody);
+        Assert.IsFalse(liveJson.RootElement.GetProperty("checks").TryGetProperty("prediction-engine-pool", out _), "liveness does not ask the model");
+        var data = readyJson.RootElement.GetProperty("checks").GetProperty("prediction-engine-pool").GetProperty("data");
         Assert.AreEqual("Loaded", data.GetProperty(EmbedderOptions.ModelName).GetString());
     }
 
     [TestMethod]
-    public async Task Health_ModelFailedToLoad_Returns503Unhealthy()
+    public async Task Health_ModelFailedToLoad_LiveIs200AndReadyIs503()
     {
         var corrupt = Path.Combine(Path.GetDirectoryName(ModelPath)!, "corrupt-for-health.zip");
         await File.WriteAllTextAsync(corrupt, "not a zip", TestContext.CancellationToken);
-        using var factory = CreateFactory(("Embedder:ModelPath", corrupt));
-        using var client = factory.CreateClient();
+        await using var service = await LoopbackService.StartAsync(TestContext.CancellationToken, $"Embedder:ModelPath={corrupt}");
+        using var client = service.Client();
 
-        using var http = await client.GetAsync("/health", TestContext.CancellationToken);
-        var body = await http.Content.ReadAsStringAsync(TestContext.CancellationToken);
+        using var live = await client.GetAsync("/health/live", TestContext.CancellationToken);
+        using var ready = await client.GetAsync("/health/ready", TestContext.CancellationToken);
+        var body = await ready.Content.ReadAsStringAsync(TestContext.CancellationToken);
 
-        Assert.AreEqual(HttpStatusCode.ServiceUnavailable, http.StatusCode, body);
+        Assert.AreEqual(HttpStatusCode.OK, live.StatusCode, "the process still answers: a restart would not help");
+        Assert.AreEqual(HttpStatusCode.ServiceUnavailable, ready.StatusCode, body);
         Assert.Contains("\"Unhealthy\"", body);
         Assert.Contains("Failed", body);
     }
 
     [TestMethod]
-    public async Task BuildApp_RealKestrelOnLoopback_SixteenClientsAllSucceedAndMetricsCountThem()
+    public async Task BuildApp_SixteenClientsOnLoopback_AllSucceedAndMetricsArePrometheusTextWithASecondsHistogram()
     {
         const int Clients = 16;
         const int RequestsPerClient = 12;
-        await using var app = Program.BuildApp(
-        [
-            "--urls=http://127.0.0.1:0",
-            $"--Embedder:ModelPath={ModelPath}",
-            "--Logging:LogLevel:Default=Warning",
-        ]);
-        await app.StartAsync(TestContext.CancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        var baseAddress = new Uri(address);
-        Assert.AreEqual("127.0.0.1", baseAddress.Host, "the test only talks to loopback");
-        Assert.AreNotEqual(0, baseAddress.Port);
-
+        await using var service = await LoopbackService.StartAsync(TestContext.CancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(60));
         var sentences = SentenceCorpus.Load(Clients * RequestsPerClient);
+
         var statuses = await Task.WhenAll(Enumerable.Range(0, Clients).Select(c => Task.Run(async () =>
         {
-            using var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+            using var client = service.Client();
             var seen = new List<HttpStatusCode>(RequestsPerClient);
             for (var i = 0; i < RequestsPerClient; i++)
             {
@@ -86,15 +83,62 @@ public sealed class ProgramTests
         Assert.HasCount(Clients * RequestsPerClient, all);
         Assert.IsTrue(all.All(s => s == HttpStatusCode.OK), string.Join(", ", all.Where(s => s != HttpStatusCode.OK)));
 
-        using (var metricsClient = new HttpClient { BaseAddress = baseAddress })
-        {
-            using var metrics = JsonDocument.Parse(await metricsClient.GetStringAsync("/metrics", timeout.Token));
-            var model = metrics.RootElement.GetProperty(EmbedderOptions.ModelName);
-            Assert.IsGreaterThanOrEqualTo(Clients * RequestsPerClient, model.GetProperty("batchSize").GetProperty("sum").GetDouble());
-            Assert.AreEqual(0, model.GetProperty("queueLength").GetInt64());
-        }
+        using var metricsClient = service.Client();
+        using var response = await metricsClient.GetAsync("/metrics", timeout.Token);
+        var text = await response.Content.ReadAsStringAsync(timeout.Token);
+        Assert.AreEqual(HttpStatusCode.OK, response.StatusCode);
+        Assert.AreEqual("text/plain", response.Content.Headers.ContentType?.MediaType, "scrapers expect the text format");
+        var scrape = PrometheusText.Parse(text);
 
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await app.StopAsync(stop.Token);
+        Assert.AreEqual("histogram", scrape.Families[RequestDurationFamily].Type);
+        var durations = scrape.GetHistogram(RequestDurationFamily, IsThisModel);
+        Assert.IsGreaterThanOrEqualTo(Clients * RequestsPerClient, durations.Count);
+        CollectionAssert.AreEqual(
+            PoolMetrics.DurationBucketBoundaries.Append(double.PositiveInfinity).ToArray(),
+            durations.Buckets.Select(b => b.UpperBound).ToArray(),
+            "the buckets are the pool's advice, in seconds");
+        var p99 = durations.Quantile(0.99);
+        var mean = durations.Sum / durations.Count;
+        TestContext.WriteLine($"request duration over {durations.Count} requests: mean {mean * 1000:F1} ms, p50 {durations.Quantile(0.5) * 1000:F1} ms, p99 {p99 * 1000:F1} ms");
+        Assert.IsTrue(p99 > 0 && p99 <= 10, $"p99 {p99} s is computable from the buckets and in seconds");
+        Assert.IsTrue(mean is > 0 and < 30, $"a mean of {mean} is seconds, not milliseconds");
+
+        var batches = scrape.GetHistogram("mlnetinference_pool_batch_size", IsThisModel);
+        Assert.AreEqual(Clients * RequestsPerClient, batches.Sum, 0.0, "every request ran in exactly one batch");
+        Assert.AreEqual("histogram", scrape.Families["mlnetinference_pool_queue_duration_seconds"].Type);
+        Assert.AreEqual("histogram", scrape.Families["mlnetinference_pool_inference_duration_seconds"].Type);
+        var queued = scrape.Families["mlnetinference_pool_queued_requests"].Samples.Single(s => IsThisModel(s.Labels));
+        Assert.AreEqual(0, queued.Value, "nothing waits once every response is in");
+        Assert.IsTrue(scrape.Families.ContainsKey("http_server_request_duration_seconds"), "ASP.NET Core's own request histogram is exported too");
     }
+
+    [TestMethod]
+    public async Task OpenApi_Development_ServesTheDocumentWithTheInferenceEndpoints()
+    {
+        await using var service = await LoopbackService.StartAsync(TestContext.CancellationToken, "environment=Development");
+        using var client = service.Client();
+
+        using var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json", TestContext.CancellationToken));
+
+        StringAssert.StartsWith(document.RootElement.GetProperty("openapi").GetString(), "3.");
+        var paths = document.RootElement.GetProperty("paths");
+        foreach (var path in new[] { "/embed", "/embed/batch", "/similarity" })
+        {
+            Assert.IsTrue(paths.TryGetProperty(path, out var item) && item.TryGetProperty("post", out _), $"the document describes POST {path}");
+        }
+    }
+
+    [TestMethod]
+    public async Task OpenApi_Production_DocumentIsNotServed()
+    {
+        await using var service = await LoopbackService.StartAsync(TestContext.CancellationToken, "environment=Production");
+        using var client = service.Client();
+
+        using var response = await client.GetAsync("/openapi/v1.json", TestContext.CancellationToken);
+
+        Assert.AreEqual(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    private static bool IsThisModel(IReadOnlyDictionary<string, string> labels)
+        => labels.TryGetValue("mlnetinference_model_name", out var model) && model == EmbedderOptions.ModelName;
 }

@@ -11,13 +11,27 @@ namespace MLNetInference.Samples.EmbeddingService.Api;
 /// </remarks>
 public static class EmbeddingEndpoints
 {
-    public static IEndpointRouteBuilder MapEmbeddingEndpoints(this IEndpointRouteBuilder endpoints)
+    /// <summary>Maps the inference endpoints in one group, so that rate limiting and authentication apply to them alone.</summary>
+    /// <param name="endpoints">The app's endpoints.</param>
+    /// <returns>The group of inference endpoints.</returns>
+    public static RouteGroupBuilder MapEmbeddingEndpoints(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapPost("/embed", EmbedAsync);
-        endpoints.MapPost("/embed/batch", EmbedBatchAsync);
-        endpoints.MapPost("/similarity", SimilarityAsync);
-        return endpoints;
+        var group = endpoints.MapGroup(string.Empty)
+            .WithTags("Embeddings")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+        group.MapPost("/embed", EmbedAsync)
+            .WithName("Embed")
+            .WithSummary("Embeds one text: a 384-float MiniLM sentence embedding with L2 norm 1.");
+        group.MapPost("/embed/batch", EmbedBatchAsync)
+            .WithName("EmbedBatch")
+            .WithSummary("Embeds up to Embedder:MaxBatchTexts texts, in order; they join the pool's batches like single requests.");
+        group.MapPost("/similarity", SimilarityAsync)
+            .WithName("Similarity")
+            .WithSummary("The cosine similarity of two texts' embeddings.");
+        return group;
     }
 
     private static async Task<Results<Ok<EmbedResponse>, ProblemHttpResult>> EmbedAsync(
