@@ -46,7 +46,7 @@ public static class ServiceTelemetry
         }
         else if (configuration[OtlpEndpointKey] is { Length: > 0 } endpoint)
         {
-            if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri))
+            if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             {
                 throw new InvalidOperationException($"{OtlpEndpointKey} is '{endpoint}', not an absolute URL such as http://collector:4317.");
             }
