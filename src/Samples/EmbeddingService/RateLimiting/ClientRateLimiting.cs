@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -54,9 +55,15 @@ public static class ClientRateLimiting
     public static string ClientKey(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.User.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name })
+        var user = context.User;
+        if (user.Identity is { IsAuthenticated: true } identity)
         {
-            return "client:" + name;
+            // An API key's client name; a token's name, or else its subject (JwtBearer maps "sub" to NameIdentifier).
+            var name = identity.Name ?? user.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? user.FindFirst("sub")?.Value;
+            if (!string.IsNullOrEmpty(name))
+            {
+                return "client:" + name;
+            }
         }
 
         return "address:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");

@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http;
 using MLNetInference.Models;
 using MLNetInference.Samples.EmbeddingService.Api;
+using MLNetInference.Samples.EmbeddingService.RateLimiting;
 
 namespace MLNetInference.Samples.Tests.EmbeddingService.RateLimiting;
 
@@ -61,6 +64,25 @@ public sealed class ClientRateLimitingTests
         var codes = await Task.WhenAll(Enumerable.Range(0, 2 * Tokens).Select(i => PostAsync(client, $"Sentence number {i}.")));
 
         Assert.IsTrue(codes.All(c => c == HttpStatusCode.OK), string.Join(", ", codes));
+    }
+
+    [TestMethod]
+    public void ClientKey_TokenWithOnlyASubject_PartitionsByTheSubjectNotTheAddress()
+    {
+        var context = new DefaultHttpContext();
+        context.Connection.RemoteIpAddress = IPAddress.Parse("10.0.0.7");
+        context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, "client-a")], "Bearer"));
+
+        Assert.AreEqual("client:client-a", ClientRateLimiting.ClientKey(context));
+    }
+
+    [TestMethod]
+    public void ClientKey_Anonymous_PartitionsByRemoteAddress()
+    {
+        var context = new DefaultHttpContext();
+        context.Connection.RemoteIpAddress = IPAddress.Parse("10.0.0.7");
+
+        Assert.AreEqual("address:10.0.0.7", ClientRateLimiting.ClientKey(context));
     }
 
     private static void AssertThrottledNoisyAndServedPolite(HttpStatusCode[] noisy, HttpStatusCode[] polite)
