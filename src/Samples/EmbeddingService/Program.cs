@@ -39,10 +39,10 @@ public partial class Program
             .AddCheck("self", () => HealthCheckResult.Healthy("The process answers."), tags: [LiveTag])
             .AddPredictionEnginePool<TextInput, Embedding>(tags: [ReadyTag], timeout: TimeSpan.FromSeconds(5));
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi();
+        var authentication = builder.Services.AddInferenceSecurity(builder.Configuration);
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<InferenceSecurityDocumentTransformer>());
         builder.AddServiceTelemetry();
         builder.Services.AddClientRateLimiting(builder.Configuration);
-        var authentication = builder.Services.AddInferenceSecurity(builder.Configuration);
 
         // Malformed JSON throws in every environment (not only Development), so the exception handler answers it
         // with a problem that says what could not be read.

@@ -55,10 +55,10 @@ public static class PoolMetrics
 
     /// <summary>
     /// Gets the bucket boundaries, in seconds, advised for the duration histograms: from 100 µs (a small model on a
-    /// warm CPU) to 10 s (a long queue or a cold GPU).
+    /// warm CPU) to 30 s (the default request timeout, reached by a long queue on an overloaded host).
     /// </summary>
     public static IReadOnlyList<double> DurationBucketBoundaries { get; } =
-        [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10];
+        [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10, 30];
 
     /// <summary>Gets the bucket boundaries advised for the batch-size histogram: powers of two up to 512.</summary>
     public static IReadOnlyList<int> BatchSizeBucketBoundaries { get; } = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];

@@ -100,7 +100,7 @@ public sealed class ProgramTests
         var p99 = durations.Quantile(0.99);
         var mean = durations.Sum / durations.Count;
         TestContext.WriteLine($"request duration over {durations.Count} requests: mean {mean * 1000:F1} ms, p50 {durations.Quantile(0.5) * 1000:F1} ms, p99 {p99 * 1000:F1} ms");
-        Assert.IsTrue(p99 > 0 && p99 <= 10, $"p99 {p99} s is computable from the buckets and in seconds");
+        Assert.IsTrue(p99 > 0 && p99 <= PoolMetrics.DurationBucketBoundaries[^1], $"p99 {p99} s is computable from the buckets and in seconds");
         Assert.IsTrue(mean is > 0 and < 30, $"a mean of {mean} is seconds, not milliseconds");
 
         var batches = scrape.GetHistogram("mlnetinference_pool_batch_size", IsThisModel);
@@ -126,6 +126,23 @@ public sealed class ProgramTests
         {
             Assert.IsTrue(paths.TryGetProperty(path, out var item) && item.TryGetProperty("post", out _), $"the document describes POST {path}");
         }
+    }
+
+    [TestMethod]
+    public async Task OpenApi_ApiKeyMode_DocumentDeclaresTheKeyHeaderOnTheInferenceEndpoints()
+    {
+        await using var service = await LoopbackService.StartAsync(
+            TestContext.CancellationToken, "--environment=Development", "--Security:Mode=ApiKey", "--Security:ApiKeys:alpha=alpha-key-0123456789abcdef");
+        using var client = service.CreateClient();
+
+        using var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json", TestContext.CancellationToken));
+
+        var scheme = document.RootElement.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey");
+        Assert.AreEqual("apiKey", scheme.GetProperty("type").GetString());
+        Assert.AreEqual("header", scheme.GetProperty("in").GetString());
+        Assert.AreEqual("X-Api-Key", scheme.GetProperty("name").GetString());
+        var security = document.RootElement.GetProperty("paths").GetProperty("/embed").GetProperty("post").GetProperty("security");
+        Assert.IsTrue(security.EnumerateArray().Any(r => r.TryGetProperty("ApiKey", out _)), "POST /embed requires the key");
     }
 
     [TestMethod]
