@@ -97,7 +97,7 @@ public sealed partial class FaultTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == PoolMetrics.MeterName && instrument.Name is PoolMetrics.BatchSizeName or PoolMetrics.FailuresName)
+            if (instrument.Meter.Name == PoolMetrics.MeterName && instrument.Name is PoolMetrics.BatchSizeName or PoolMetrics.RequestDurationName)
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -110,13 +110,13 @@ public sealed partial class FaultTests
                 gate.Wait(LoopbackService.CallGuard);
             }
         });
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
         {
             foreach (var tag in tags)
             {
-                if (instrument.Name == PoolMetrics.FailuresName && tag.Key == "reason" && (string?)tag.Value == "cancelled")
+                if (instrument.Name == PoolMetrics.RequestDurationName && tag.Key == PoolMetrics.ErrorTypeAttribute && (string?)tag.Value == "cancelled")
                 {
-                    Interlocked.Add(ref cancelled, (int)value);
+                    Interlocked.Increment(ref cancelled);
                 }
             }
         });

@@ -132,8 +132,8 @@ public sealed class ProgramTests
     public async Task OpenApi_ApiKeyMode_DocumentDeclaresTheKeyHeaderOnTheInferenceEndpoints()
     {
         await using var service = await LoopbackService.StartAsync(
-            TestContext.CancellationToken, "--environment=Development", "--Security:Mode=ApiKey", "--Security:ApiKeys:alpha=alpha-key-0123456789abcdef");
-        using var client = service.CreateClient();
+            TestContext.CancellationToken, "environment=Development", "Security:Mode=ApiKey", "Security:ApiKeys:alpha=alpha-key-0123456789abcdef");
+        using var client = service.Client();
 
         using var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json", TestContext.CancellationToken));
 

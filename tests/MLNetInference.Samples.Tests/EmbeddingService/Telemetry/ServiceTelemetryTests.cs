@@ -41,11 +41,11 @@ public sealed class ServiceTelemetryTests
 
         await using (var service = await LoopbackService.StartAsync(
             TestContext.CancellationToken,
-            $"--{ServiceTelemetry.OtlpEndpointKey}={collectorAddress}",
-            $"--{ServiceTelemetry.OtlpProtocolKey}=http/protobuf",
-            "--OTEL_BSP_SCHEDULE_DELAY=100"))
+            $"{ServiceTelemetry.OtlpEndpointKey}={collectorAddress}",
+            $"{ServiceTelemetry.OtlpProtocolKey}=http/protobuf",
+            "OTEL_BSP_SCHEDULE_DELAY=100"))
         {
-            using var client = service.CreateClient();
+            using var client = service.Client();
             using var response = await client.PostAsJsonAsync("/embed", new EmbedRequest("Traces leave the service."), TestContext.CancellationToken);
             Assert.AreEqual(HttpStatusCode.OK, response.StatusCode);
 
@@ -71,7 +71,7 @@ public sealed class ServiceTelemetryTests
     public void OtlpEndpointNotAUrl_StartupFailsNamingTheSetting()
     {
         var error = Assert.ThrowsExactly<InvalidOperationException>(() => Program.BuildApp(
-            [$"--Embedder:ModelPath={EmbeddingServiceFixture.ModelPath}", $"--{ServiceTelemetry.OtlpEndpointKey}=collector:4317"]));
+            [$"Embedder:ModelPath={EmbeddingServiceFixture.ModelPath}", $"{ServiceTelemetry.OtlpEndpointKey}=collector:4317"]));
 
         StringAssert.Contains(error.Message, ServiceTelemetry.OtlpEndpointKey);
     }
