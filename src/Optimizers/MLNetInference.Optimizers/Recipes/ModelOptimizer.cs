@@ -47,7 +47,8 @@ public static class ModelOptimizer
     /// </param>
     /// <returns>
     /// The optimized model and its report; or the original model, unchanged, with
-    /// <see cref="OptimizationResult.UnchangedReason"/> saying why.
+    /// <see cref="OptimizationResult.UnchangedReason"/> saying why (its <see cref="OptimizationResult.Verification"/>
+    /// then compares the original with itself, or no sample when the model cannot be run).
     /// </returns>
     /// <exception cref="OnnxFormatException">The model is malformed.</exception>
     /// <exception cref="PassFailedException">A pass failed (calibration included); the message names it.</exception>
@@ -86,19 +87,28 @@ public static class ModelOptimizer
             return Unchanged(model, recipe, before, null, [], "the model's weights live in side files (external data), which its bytes alone do not carry; load it from its path (OnnxModelIO.Load) and optimize those bytes");
         }
 
-        var samples = SampleInputGenerator.Generate(model, context.Samples);
-        if (Judge(model, model, samples, recipe) is { Problem: { } original })
+        IReadOnlyList<IReadOnlyDictionary<string, Core.Runtime.SampleTensor>> samples;
+        try
         {
-            return Unchanged(model, recipe, before, null, [], $"the original model cannot be checked: {original}");
+            samples = SampleInputGenerator.Generate(model, context.Samples);
+        }
+        catch (NotSupportedException ex)
+        {
+            return Unchanged(model, recipe, before, null, [], $"no sample inputs can be made to check the result: {ex.Message}");
         }
 
         var passes = recipe.CreatePasses(context);
         passes.RollBackFailedPasses = true;
         var changed = passes.Run(proto);
         var optimized = OnnxModelIO.ToBytes(proto);
-        var judged = changed ? Judge(model, optimized, samples, recipe) : Judge(model, model, samples, recipe);
+        var judged = changed ? Judge(model, optimized, samples, recipe) : (Report: null, Problem: null);
         if (judged.Problem is not null)
         {
+            if (Judge(model, model, samples, recipe) is { Problem: { } original })
+            {
+                return Unchanged(model, recipe, before, passes.LastReport, passes.LastReport?.RolledBack ?? [], $"the original model cannot be checked: {original}");
+            }
+
             // Find the pass at fault: the same recipe again, with the running check after each pass that changes the model.
             proto = OnnxModelIO.Parse(model);
             passes = recipe.CreatePasses(context);
@@ -107,7 +117,7 @@ public static class ModelOptimizer
             changed = passes.Run(proto);
             optimized = OnnxModelIO.ToBytes(proto);
             var first = judged.Problem;
-            judged = changed ? Judge(model, optimized, samples, recipe) : Judge(model, model, samples, recipe);
+            judged = changed ? Judge(model, optimized, samples, recipe) : (Report: null, Problem: null);
             if (judged.Problem is not null)
             {
                 return Unchanged(model, recipe, before, passes.LastReport, passes.LastReport?.RolledBack ?? [], $"the optimized model failed the running check ({first}), and so did it with each failing pass rolled back ({judged.Problem})");
@@ -120,7 +130,7 @@ public static class ModelOptimizer
         {
             return Unchanged(model, recipe, before, passes.LastReport, rolledBack, rolledBack.Count > 0
                 ? $"every change was rolled back: {string.Join("; ", rolledBack)}"
-                : "no pass of the recipe found anything to change in this model") with { Warnings = warnings, Verification = judged.Report! };
+                : "no pass of the recipe found anything to change in this model") with { Warnings = warnings, Verification = Judge(model, model, samples, recipe).Report ?? new VerificationReport(0, []) };
         }
 
         return new OptimizationResult(recipe.ToString(), optimized, before, proto.Graph.Node.Count, model.LongLength, optimized.LongLength, passes.LastReport, judged.Report!)
