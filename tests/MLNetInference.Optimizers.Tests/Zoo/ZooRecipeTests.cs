@@ -124,6 +124,22 @@ public sealed class ZooRecipeTests
     }
 
     [TestMethod]
+    [DataRow("bert-opset12-tanh")]
+    [DataRow("bert-opset14-pt2-tanh")]
+    public void Optimize_FuseOnTanhGeluEncoder_FusesFastGeluAtTheModelsOpset(string name)
+    {
+        var zoo = ZooModels.Get(name);
+
+        var result = ModelOptimizer.Optimize(zoo.Model, OptimizationRecipe.Parse("fuse"), new RecipeContext());
+
+        var optimized = OnnxModelIO.Parse(result.Model);
+        Assert.IsTrue(optimized.Graph.Node.Any(n => n.OpType == "FastGelu" && n.Domain == OpsetInfo.MicrosoftDomain));
+        Assert.IsFalse(optimized.Graph.Node.Any(n => n.OpType == "Tanh"), "every tanh GELU fused");
+        Assert.AreEqual(zoo.Opset, OpsetInfo.GetDefaultOpset(optimized));
+        Assert.IsGreaterThan(0.9999, result.Verification.MeanCosine);
+    }
+
+    [TestMethod]
     public void Optimize_ExternalDataModelFromItsBytesAlone_LeavesItUnchangedWithTheReason()
     {
         var zoo = ZooModels.Get("bert-opset13-external");
