@@ -26,17 +26,20 @@ public sealed class FileModelLoader : ModelLoader
     private FileSystemWatcher? _watcher;
     private PhysicalFileProvider? _provider;
     private IDisposable? _pollSubscription;
-    private Timer? _debounce;
+    private readonly TimeProvider _time;
+    private ITimer? _debounce;
     private bool _started;
     private bool _disposed;
 
     /// <summary>Creates the loader.</summary>
     /// <param name="filePath">The model zip or <c>.onnx</c> file; made absolute against the current directory.</param>
+    /// <param name="timeProvider">The clock of the 300 ms debounce; the system clock when <see langword="null"/>.</param>
     /// <exception cref="ArgumentException"><paramref name="filePath"/> is null or empty.</exception>
-    public FileModelLoader(string filePath)
+    public FileModelLoader(string filePath, TimeProvider? timeProvider = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(filePath);
         Path = System.IO.Path.GetFullPath(filePath);
+        _time = timeProvider ?? TimeProvider.System;
         UsePollingFileWatcher = PollingRequestedByEnvironment();
     }
 
@@ -109,7 +112,7 @@ public sealed class FileModelLoader : ModelLoader
             }
 
             _started = true;
-            _debounce = new Timer(_ => SignalReload(), null, Timeout.Infinite, Timeout.Infinite);
+            _debounce = _time.CreateTimer(static state => ((FileModelLoader)state!).SignalReload(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             var folder = System.IO.Path.GetDirectoryName(Path)!;
             var name = System.IO.Path.GetFileName(Path);
             if (UsePollingFileWatcher)
@@ -126,6 +129,10 @@ public sealed class FileModelLoader : ModelLoader
                 _watcher.Changed += (_, _) => OnChanged();
                 _watcher.Created += (_, _) => OnChanged();
                 _watcher.Renamed += (_, _) => OnChanged();
+
+                // A deleted file signals too: the reload fails, so the model's status and health say the file is gone
+                // while the loaded version keeps serving.
+                _watcher.Deleted += (_, _) => OnChanged();
                 _watcher.EnableRaisingEvents = true;
             }
         }

@@ -40,7 +40,7 @@ public static partial class PredictionEnginePoolBuilderExtensions
         where TPrediction : class, new()
     {
         ArgumentException.ThrowIfNullOrEmpty(filePath);
-        return builder.AddSource(modelName, new ModelSource(_ => new FileModelLoader(filePath) { WatchForChanges = watchForChanges }, null, isRawOnnx: false));
+        return builder.AddSource(modelName, new ModelSource(services => new FileModelLoader(filePath, services.GetService<TimeProvider>()) { WatchForChanges = watchForChanges }, null, isRawOnnx: false));
     }
 
     /// <summary>
@@ -62,7 +62,7 @@ public static partial class PredictionEnginePoolBuilderExtensions
         where TPrediction : class, new()
     {
         ArgumentException.ThrowIfNullOrEmpty(onnxPath);
-        return builder.AddSource(modelName, new ModelSource(_ => new FileModelLoader(onnxPath) { WatchForChanges = watchForChanges }, configure, isRawOnnx: true));
+        return builder.AddSource(modelName, new ModelSource(services => new FileModelLoader(onnxPath, services.GetService<TimeProvider>()) { WatchForChanges = watchForChanges }, configure, isRawOnnx: true));
     }
 
     /// <summary>
