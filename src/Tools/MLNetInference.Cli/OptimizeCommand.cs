@@ -8,12 +8,13 @@ using MLNetInference.Optimizers;
 using MLNetInference.Optimizers.Quantization.Static;
 using MLNetInference.Optimizers.Recipes;
 using MLNetInference.Optimizers.Verification;
+using MLNetInference.Pipeline.Images;
 using MLNetInference.Pipeline.Scoring;
 using Spectre.Console;
 
 namespace MLNetInference.Cli;
 
-/// <summary><c>optimize &lt;in.onnx&gt; -o &lt;out.onnx&gt; --recipe &lt;steps&gt; [--calibration-text f] [--json report.json]</c>.</summary>
+/// <summary><c>optimize &lt;in.onnx&gt; -o &lt;out.onnx&gt; --recipe &lt;steps&gt; [--calibration-text f | --calibration-images dir] [--json report.json]</c>.</summary>
 internal static class OptimizeCommand
 {
     public static Command Create()
@@ -26,9 +27,15 @@ internal static class OptimizeCommand
         var sequence = new Option<int>("--sequence-length") { Description = "Sequence length of generated inputs for text models.", DefaultValueFactory = _ => 128 };
         var method = new Option<CalibrationMethod>("--calibration-method") { Description = "How int8-static chooses activation ranges: MinMax, Percentile or Entropy.", DefaultValueFactory = _ => CalibrationMethod.MinMax };
         var vocab = new Option<FileInfo?>("--vocab") { Description = "The WordPiece vocabulary that tokenizes --calibration-text; vocab.txt beside the model by default." };
+        var images = new Option<DirectoryInfo?>("--calibration-images") { Description = "A folder of JPEG/PNG images for static quantization of an image model (up to 256, sorted by name), preprocessed as the --image-* options state." };
+        var resize = new Option<int?>("--image-resize") { Description = "Resize each image's shorter side to this many pixels before the centre crop (default: the model's input size × 256/224)." };
+        var mean = new Option<string>("--image-mean") { Description = "Per-channel mean subtracted after scaling, three comma-separated values in channel order.", DefaultValueFactory = _ => "0.485,0.456,0.406" };
+        var std = new Option<string>("--image-std") { Description = "Per-channel standard deviation divided by, three comma-separated values in channel order.", DefaultValueFactory = _ => "0.229,0.224,0.225" };
+        var channels = new Option<ImageChannelOrder>("--image-channels") { Description = "Channel order of the model input: Rgb or Bgr.", DefaultValueFactory = _ => ImageChannelOrder.Rgb };
+        var range = new Option<ImagePixelRange>("--image-range") { Description = "Pixel scale before normalizing: ZeroToOne (pixel/255) or ZeroTo255.", DefaultValueFactory = _ => ImagePixelRange.ZeroToOne };
         var command = new Command("optimize", "Optimize a model with a recipe, then compare it with the original: node counts, size, latency at batch 1 and 16, accuracy.")
         {
-            input, output, recipe, calibration, json, sequence, method, vocab,
+            input, output, recipe, calibration, json, sequence, method, vocab, images, resize, mean, std, channels, range,
         };
         command.SetAction(result => Run(
             result.GetValue(input)!,
@@ -37,7 +44,11 @@ internal static class OptimizeCommand
             result.GetValue(calibration),
             result.GetValue(json),
             result.GetValue(sequence),
-            new CalibrationChoice(result.GetValue(method), result.GetValue(vocab))));
+            new CalibrationChoice(
+                result.GetValue(method),
+                result.GetValue(vocab),
+                result.GetValue(images),
+                new ImageChoice(result.GetValue(resize), result.GetValue(mean)!, result.GetValue(std)!, result.GetValue(channels), result.GetValue(range)))));
         return command;
     }
 
@@ -63,6 +74,18 @@ internal static class OptimizeCommand
         if (calibration is not null && !calibration.Exists)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] the calibration file '{calibration.FullName}' does not exist.");
+            return 2;
+        }
+
+        if (choice.Images is not null && calibration is not null)
+        {
+            AnsiConsole.MarkupLine("[red]error:[/] pass --calibration-text or --calibration-images, not both.");
+            return 2;
+        }
+
+        if (choice.Images is not null && !choice.Images.Exists)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] the calibration image folder '{choice.Images.FullName}' does not exist.");
             return 2;
         }
 
@@ -124,9 +147,30 @@ internal static class OptimizeCommand
     {
         const int MaxLines = 256;
         var options = new StaticInt8Options { Method = choice.Method, MaxCalibrationSamples = MaxLines };
+        if (choice.Images is not null)
+        {
+            var fitted = ImageCalibration.DefaultOptionsFor(model);
+            var preprocessing = new ImagePreprocessingOptions
+            {
+                CropWidth = fitted.CropWidth,
+                CropHeight = fitted.CropHeight,
+                Layout = fitted.Layout,
+                ResizeShorterSide = choice.Image.Resize ?? fitted.ResizeShorterSide,
+                Mean = Floats(choice.Image.Mean, "--image-mean"),
+                StandardDeviation = Floats(choice.Image.Std, "--image-std"),
+                ChannelOrder = choice.Image.Channels,
+                PixelRange = choice.Image.Range,
+            };
+
+            // Decode every image up front, so that a bad file is reported by name before quantization starts.
+            var samples = ImageCalibration.FromFolder(choice.Images.FullName, model, preprocessing, MaxLines).ToList();
+            AnsiConsole.MarkupLineInterpolated($"calibrating on {samples.Count} images from {choice.Images.FullName} (shorter side {preprocessing.ResizeShorterSide}, centre crop {preprocessing.CropWidth}×{preprocessing.CropHeight}, {preprocessing.ChannelOrder}, {preprocessing.Layout}, {preprocessing.PixelRange})");
+            return new CalibrationData(samples, options);
+        }
+
         if (text is null)
         {
-            AnsiConsole.MarkupLine("[yellow]warning:[/] int8-static without --calibration-text calibrates on 16 generated inputs; pass real samples for an accurate model.");
+            AnsiConsole.MarkupLine("[yellow]warning:[/] int8-static without --calibration-text or --calibration-images calibrates on 16 generated inputs; pass real samples for an accurate model.");
             return new CalibrationData(SampleInputGenerator.Generate(model, new SampleInputOptions { SampleCount = 16, BatchSize = 1, SequenceLength = Math.Min(sequenceLength, 32) }), options);
         }
 
@@ -188,7 +232,24 @@ internal static class OptimizeCommand
 
     private static string Ratio(double before, double after) => after <= 0 ? "-" : (before / after).ToString("F2", CultureInfo.InvariantCulture) + "×";
 
-    private sealed record CalibrationChoice(CalibrationMethod Method, FileInfo? Vocab);
+    private static float[] Floats(string text, string option)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var values = new float[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]))
+            {
+                throw new ArgumentException($"{option} '{text}' is not a comma-separated list of numbers.");
+            }
+        }
+
+        return values.Length == 3 ? values : throw new ArgumentException($"{option} '{text}' must hold three values, one per channel.");
+    }
+
+    private sealed record CalibrationChoice(CalibrationMethod Method, FileInfo? Vocab, DirectoryInfo? Images, ImageChoice Image);
+
+    private sealed record ImageChoice(int? Resize, string Mean, string Std, ImageChannelOrder Channels, ImagePixelRange Range);
 
     private sealed class TextLine
     {

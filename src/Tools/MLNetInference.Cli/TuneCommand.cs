@@ -3,6 +3,7 @@ using System.Globalization;
 using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Runtime;
 using MLNetInference.Optimizers;
+using MLNetInference.Pipeline.Images;
 using MLNetInference.Tuning;
 using Spectre.Console;
 
@@ -29,9 +30,10 @@ internal static class TuneCommand
         var p99 = new Option<double?>("--p99-ms") { Description = "p99 latency ceiling at --concurrency, in milliseconds." };
         var cache = new Option<DirectoryInfo?>("--cache") { Description = "Cache folder: trials are stored by content hash, so a rerun is near instant." };
         var quick = new Option<bool>("--quick") { Description = "A small search space, few samples and short timings." };
+        var images = new Option<DirectoryInfo?>("--calibration-images") { Description = "A folder of JPEG/PNG images, for image models: the samples that calibrate int8-static and check accuracy, with ImageNet preprocessing fitted to the model's input." };
         var command = new Command("tune", "Search recipes, session and batching settings for the fastest configuration within an accuracy budget and a latency ceiling.")
         {
-            input, output, maxCosineDrop, metric, maxTop1Drop, budget, json, samples, vocab, concurrency, p99, cache, quick,
+            input, output, maxCosineDrop, metric, maxTop1Drop, budget, json, samples, vocab, concurrency, p99, cache, quick, images,
         };
         command.SetAction(result =>
         {
@@ -45,6 +47,25 @@ internal static class TuneCommand
                 Quick = result.GetValue(quick),
                 CacheDirectory = result.GetValue(cache)?.FullName,
             };
+            if (result.GetValue(images) is { } folder)
+            {
+                if (result.GetValue(samples) is not null)
+                {
+                    AnsiConsole.MarkupLine("[red]error:[/] pass --samples or --calibration-images, not both.");
+                    return 2;
+                }
+
+                try
+                {
+                    request.Samples = [.. ImageCalibration.FromFolder(folder.FullName, File.ReadAllBytes(request.ModelPath))];
+                }
+                catch (Exception ex) when (ex is IOException or ArgumentException or OnnxFormatException)
+                {
+                    AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+                    return 2;
+                }
+            }
+
             return Run(request, result.GetValue(metric)!, result.GetValue(budget), result.GetValue(p99), result.GetValue(samples), result.GetValue(vocab), result.GetValue(json));
         });
         return command;

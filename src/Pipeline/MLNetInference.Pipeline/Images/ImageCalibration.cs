@@ -93,6 +93,20 @@ public static class ImageCalibration
         return ReadRows(data, column, isText, input, resolved, maxRows);
     }
 
+    /// <summary>
+    /// Returns the ImageNet preprocessing fitted to <paramref name="model"/>'s image input: its crop size and layout
+    /// (channels at axis 1 or 3), the shorter side resized to crop × 256 / 224. A starting point to change the mean,
+    /// deviation, channel order or range from.
+    /// </summary>
+    /// <param name="model">The serialized model; its one float input of rank 4 receives the images.</param>
+    /// <returns>The options.</returns>
+    /// <exception cref="InvalidInputException">The model has no single float image input, or its channels are on neither axis 1 nor axis 3.</exception>
+    public static ImagePreprocessingOptions DefaultOptionsFor(byte[] model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return ResolveInput(model, null).Options;
+    }
+
     private static IEnumerable<IReadOnlyDictionary<string, SampleTensor>> ReadRows(IDataView data, DataViewSchema.Column column, bool isText, string input, ImagePreprocessingOptions options, int maxRows)
     {
         using var cursor = data.GetRowCursor([column]);
