@@ -47,6 +47,7 @@ internal sealed class RealImageInt8Workload : IWorkload
             ("entropy", new StaticInt8Options { Method = CalibrationMethod.Entropy }),
             ("minmax-s8-symmetric", new StaticInt8Options { Activations = ActivationQuantization.Int8Symmetric }),
             ("minmax-ends-fp32", new StaticInt8Options { ExcludedNodeNames = [firstConv, lastConv] }),
+            ("minmax-last-fp32", new StaticInt8Options { ExcludedNodeNames = [lastConv] }),
         };
         if (Environment.GetEnvironmentVariable("P2IMG_VARIANTS") is { Length: > 0 } only)
         {
