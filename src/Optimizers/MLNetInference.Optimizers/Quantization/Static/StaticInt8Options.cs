@@ -22,7 +22,8 @@ public sealed class StaticInt8Options
 
     /// <summary>
     /// Gets a value indicating whether weights use 7 bits (±63), which avoids saturation in the u8×s8 kernels of CPUs
-    /// without VNNI at the cost of accuracy. Off by default.
+    /// without VNNI at the cost of accuracy. Off by default: on ResNet18 calibrated and measured on real photographs it
+    /// lost accuracy even on an AVX2 CPU without VNNI (feature cosine 0.964 mean against 0.992 at full range).
     /// </summary>
     public bool ReduceRange { get; init; }
 
