@@ -73,12 +73,13 @@ internal sealed class CpuCostWorkload : IWorkload
                 ("raw ORT per request (tokenize, Run, pool), b1", 1, () => raw.Embed(texts[Next(1)]), "P1 (b)'s work on one thread"),
                 ("runner, pre-tokenized, batch 8 sorted (one Run)", 8, () => RunnerRun(runner32, tokens, Next(8), 8), "BatchRunner.Run on 8 arrival-order rows sorted by length"),
                 ("runner, pre-tokenized, batch 32 sorted (one Run)", 32, () => RunnerRun(runner32, tokens, Next(32), 32), "one Run of 32 rows padded to the longest"),
-                ("general executor (ML.NET view), batch 1", 1, () => general8.Execute(rows.AsSpan(Next(1), 1), a.AsSpan(0, 1)), "LoadFromEnumerable, Transform, CreateEnumerable"),
-                ("general executor (ML.NET view), batch 8", 8, () => general8.Execute(rows.AsSpan(Next(8), 8), a), "the same, 8 rows, runner cuts at 8"),
+                ("general executor (ML.NET view), batch 1", 1, () => general8.Execute(rows.AsSpan(Next(1), 1), a.AsSpan(0, 1)), "LoadFromEnumerable, Transform, CreateEnumerable; tokenizes in the scorer's lead cursor and again in the main one"),
+                ("general executor (ML.NET view), batch 8", 8, () => general8.Execute(rows.AsSpan(Next(8), 8), a), "the same, 8 rows in one Run padded to the longest"),
+                ("general executor (ML.NET view), batch 32", 32, () => general8.Execute(rows.AsSpan(Next(32), 32), new EmbeddingRow[32]), "ChunkScorer sorts the 32 by length, the runner cuts at 8: 4 Runs"),
                 ("direct executor, batch 1", 1, () => direct8.Execute(rows.AsSpan(Next(1), 1), b.AsSpan(0, 1)), "tokenize once, BatchRunner.Run, pool"),
-                ("direct executor, batch 8", 8, () => direct8.Execute(rows.AsSpan(Next(8), 8), b), "8 rows sorted by length, one Run"),
-                ("direct executor, batch 32, runner cuts at 8", 32, () => direct8.Execute(rows.AsSpan(Next(32), 32), new EmbeddingRow[32]), "4 Runs of 8 length-sorted rows"),
-                ("direct executor, batch 32, one Run", 32, () => direct32.Execute(rows.AsSpan(Next(32), 32), new EmbeddingRow[32]), "1 Run of 32 rows"),
+                ("direct executor, batch 8", 8, () => direct8.Execute(rows.AsSpan(Next(8), 8), b), "sorted by length, runs of rows within 1/8 of each other's length"),
+                ("direct executor, batch 32, runs of at most 8", 32, () => direct8.Execute(rows.AsSpan(Next(32), 32), new EmbeddingRow[32]), "the same, the zip's runner batch 8 (what the pool loads on the CPU)"),
+                ("direct executor, batch 32, runs of at most 32", 32, () => direct32.Execute(rows.AsSpan(Next(32), 32), new EmbeddingRow[32]), "the same, runner batch 32"),
             };
             var perRow = steps.Select(_ => new List<double>()).ToArray();
             for (var round = 0; round < rounds; round++)

@@ -11,11 +11,16 @@ namespace MLNetInference.Serving.Internal;
 /// <summary>
 /// The fast path for our text → embedding zips (<c>TokenizeForBert</c> → <c>ScoreOnnxBatched</c> →
 /// <c>MeanPoolAndNormalize</c>): each request's text is tokenized once into a buffer of this worker, the batch goes to
-/// the model's <see cref="BatchRunner"/> in order of token length (so that each ONNX Runtime call pads little), and each
+/// the model's <see cref="BatchRunner"/> in order of token length, and each
 /// row's un-padded token embeddings are pooled by the model's own pooling stage. No ML.NET data view is built per
 /// batch and no row is tokenized twice; the results are those of the general path.
 /// </summary>
-/// <remarks>One instance per batch worker: its buffers are reused from batch to batch, so it is not thread-safe.</remarks>
+/// <remarks>
+/// <para>This is the only place a batch is cut on its way to ONNX Runtime: on a GPU it runs as one call (up to the
+/// runner's batch size); on the CPU, where padding costs as much as real tokens, it runs as calls of rows within an
+/// eighth of each other's length, so that batching never computes more than it saves.</para>
+/// <para>One instance per batch worker: its buffers are reused from batch to batch, so it is not thread-safe.</para>
+/// </remarks>
 internal sealed class DirectEmbeddingExecutor<TData, TPrediction> : IBatchExecutor<TData, TPrediction>
     where TData : class
     where TPrediction : class, new()
@@ -23,6 +28,9 @@ internal sealed class DirectEmbeddingExecutor<TData, TPrediction> : IBatchExecut
     private const int TokenIds = 0;
     private const int Mask = 1;
     private const int TypeIds = 2;
+
+    /// <summary>On the CPU a run pads its rows by at most 1/8 of its shortest row's length.</summary>
+    private const int PaddingDivisor = 8;
 
     private readonly BatchRunner _runner;
     private readonly BertRowTokenizer _tokenizer;
@@ -34,6 +42,7 @@ internal sealed class DirectEmbeddingExecutor<TData, TPrediction> : IBatchExecut
     private readonly int _hidden;
     private readonly long[] _ones;
     private readonly long[] _zeros;
+    private readonly bool _boundPadding;
 
     // PERF: one id buffer per row of the largest batch seen, reused from batch to batch.
     private long[][] _ids = [];
@@ -62,6 +71,7 @@ internal sealed class DirectEmbeddingExecutor<TData, TPrediction> : IBatchExecut
         _ones = new long[tokenizer.MaxLength];
         Array.Fill(_ones, 1L);
         _zeros = new long[tokenizer.MaxLength];
+        _boundPadding = runner.Model.ExecutionProvider == ExecutionProvider.Cpu;
     }
 
     /// <summary>
@@ -164,11 +174,30 @@ internal sealed class DirectEmbeddingExecutor<TData, TPrediction> : IBatchExecut
         var lengths = _lengths;
         order.Sort((a, b) => lengths[a] != lengths[b] ? lengths[a].CompareTo(lengths[b]) : a.CompareTo(b));
 
+        // On the CPU padding costs as much compute as real tokens, so a run takes only rows within an eighth of the
+        // shortest one's length; on a GPU the whole batch is one run (the runner cuts only at its own batch size).
+        for (var start = 0; start < count;)
+        {
+            var end = start + 1;
+            var limit = _lengths[order[start]] + (_lengths[order[start]] / PaddingDivisor);
+            while (end < count && end - start < _runner.MaxBatchSize && (!_boundPadding || _lengths[order[end]] <= limit))
+            {
+                end++;
+            }
+
+            RunAndPool(order[start..end], results);
+            start = end;
+        }
+    }
+
+    private void RunAndPool(ReadOnlySpan<int> rowsInOrder, Span<TPrediction> results)
+    {
+        var count = rowsInOrder.Length;
         var width = _inputKinds.Length;
         var rows = new RowTensor[count * width];
         for (var s = 0; s < count; s++)
         {
-            var row = order[s];
+            var row = rowsInOrder[s];
             for (var i = 0; i < width; i++)
             {
                 var source = _inputKinds[i] switch
@@ -184,7 +213,7 @@ internal sealed class DirectEmbeddingExecutor<TData, TPrediction> : IBatchExecut
         using var result = _runner.Run(rows);
         for (var s = 0; s < count; s++)
         {
-            var row = order[s];
+            var row = rowsInOrder[s];
             var length = result.GetRowLength(_tokenEmbeddings, s);
             if (_rowEmbeddings.Length < length)
             {
