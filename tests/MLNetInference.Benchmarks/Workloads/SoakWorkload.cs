@@ -272,6 +272,7 @@ internal sealed partial class SoakWorkload : IWorkload
             failed.Count,
             rejected,
             failed.Select(r => r.Error!).Distinct().Take(5).ToArray(),
+            failed.GroupBy(r => r.Status is { } status ? ((int)status).ToString(CultureInfo.InvariantCulture) : "no response").ToDictionary(g => g.Key, g => g.Count()),
             result.Reloads,
             result.Replacements.Count,
             Math.Round(rssAtWarmUp, 1),
@@ -353,6 +354,7 @@ internal sealed partial class SoakWorkload : IWorkload
 
         w.WriteLine();
         w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- requests {verdict.Requests} ({verdict.Texts} texts), failed {verdict.Failed} (target 0), 429 {verdict.Rejected} (queue 1,024 > {Clients} clients, so any counts as a failure)"));
+        w.WriteLine($"- failed by status: {string.Join(", ", verdict.FailedByStatus.Select(p => $"{p.Key}: {p.Value}"))}");
         w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- model replaced {verdict.Replacements} times, reloads logged {verdict.ReloadsLogged}"));
         w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- RSS after warm-up {verdict.RssAfterWarmUpMb:F0} MB → end {verdict.RssEndMb:F0} MB: {verdict.RssGrowthPercent:+0.0;-0.0}% (target ≤ 5%; max after warm-up {verdict.RssMaxAfterWarmUpMb:F0} MB, {verdict.RssGrowthToMaxPercent:+0.0;-0.0}%); peak (VmHWM) {verdict.PeakRssMb:F0} MB"));
         w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- p99 second window {verdict.P99SecondWindowMs:F0} ms, last window {verdict.P99LastWindowMs:F0} ms: {verdict.P99Ratio:F2}× (target ≤ 1.5×); whole run p99 /embed {verdict.P99EmbedMs:F0} ms, /embed/batch {verdict.P99BatchMs:F0} ms"));
@@ -446,6 +448,7 @@ internal sealed partial class SoakWorkload : IWorkload
         int Failed,
         int Rejected,
         string[] FirstErrors,
+        Dictionary<string, int> FailedByStatus,
         int ReloadsLogged,
         int Replacements,
         double RssAfterWarmUpMb,
