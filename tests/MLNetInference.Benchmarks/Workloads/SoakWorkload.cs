@@ -421,7 +421,7 @@ internal sealed partial class SoakWorkload : IWorkload
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { dll, "--urls", "http://127.0.0.1:0", $"--Embedder:ModelPath={modelPath}", "--Embedder:WatchForChanges=true", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information" })
+        foreach (var argument in new[] { dll, "--urls", "http://127.0.0.1:0", $"--Embedder:ModelPath={modelPath}", "--Embedder:WatchForChanges=true", "--RateLimiting:Enabled=false", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information" })
         {
             start.ArgumentList.Add(argument);
         }
