@@ -61,6 +61,25 @@ internal sealed class RawOrtEmbedder : IDisposable
         return embedding;
     }
 
+    /// <summary>Runs the model on pre-tokenized ids at their exact length, without pooling: the ceiling's unit of work.</summary>
+    public void RunTokens(long[] ids)
+    {
+        var length = ids.Length;
+        var mask = new long[length];
+        Array.Fill(mask, 1L);
+        RunTokens(ids, mask, new long[length]);
+    }
+
+    /// <summary>Runs the model on one pre-tokenized row whose three inputs are already built.</summary>
+    public void RunTokens(long[] ids, long[] mask, long[] types)
+    {
+        long[] shape = [1, ids.Length];
+        using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, shape);
+        using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, shape);
+        using var typesValue = OrtValue.CreateTensorValueFromMemory(types, shape);
+        using var outputs = _session.Run(_runOptions, InputNames, [idsValue, maskValue, typesValue], OutputNames);
+    }
+
     public void Dispose()
     {
         _runOptions.Dispose();

@@ -22,6 +22,8 @@ internal sealed class SmallModelWorkload : IWorkload
     private const string ModelName = "small-mlp";
     private const string PooledEngines = "a-mlnet-engine-pool";
     private const string RawOrt = "b-raw-ort-per-request";
+    private const string Ceiling = "ceiling-raw-ort-batches-of-32";
+    private const int CeilingBatch = 32;
 
     public string Name => "p4";
 
@@ -44,6 +46,10 @@ internal sealed class SmallModelWorkload : IWorkload
         using var engines = new EnginePool<MlpInput, MlpOutput>(() => ml.Model.CreatePredictionEngine<MlpInput, MlpOutput>(stock, new PredictionEngineOptions { OwnsTransformer = false }), 2 * Environment.ProcessorCount);
         using var session = new InferenceSession(path);
         using var runOptions = new RunOptions();
+        using var ceiling = new OrtCeiling(path, ["features"], ["scores"]);
+        var ceilingBatches = Enumerable.Range(0, InputCount / CeilingBatch)
+            .Select(b => new[] { OrtValue.CreateTensorValueFromMemory(inputs.Skip(b * CeilingBatch).Take(CeilingBatch).SelectMany(i => i.Features).ToArray(), [CeilingBatch, FixtureModels.SmallMlpInputSize]) })
+            .ToArray();
         float[] RawPredict(MlpInput input)
         {
             using var value = OrtValue.CreateTensorValueFromMemory(input.Features, [1, input.Features.Length]);
@@ -59,12 +65,23 @@ internal sealed class SmallModelWorkload : IWorkload
             var check = CheckSameScores(inputs[..16], engines, RawPredict, unbatched, batched);
             progress.WriteLine($"  check: {check}");
             TimeSpan Duration(int round) => round < 0 ? warmUp : slice;
+            string[] againstCeiling = [Ceiling];
+            string[] againstRawAndCeiling = [RawOrt, Ceiling];
             var variants = new[]
             {
                 new BenchmarkVariant
                 {
+                    Name = Ceiling,
+                    Clients = Clients,
+                    Baseline = true,
+                    RunTimedSlice = (round, latencies) => ceiling.RunSlice(Duration(round), ceilingBatches, CeilingBatch, latencies),
+                },
+                new BenchmarkVariant
+                {
                     Name = PooledEngines,
                     Clients = Clients,
+                    AlsoComparedWith = againstCeiling,
+                    Baseline = true,
                     RunTimedSlice = (round, latencies) => ClosedLoop.RunThreads(Clients, Duration(round), i => engines.Predict(inputs[i % InputCount]), latencies),
                 },
                 new BenchmarkVariant
@@ -72,6 +89,7 @@ internal sealed class SmallModelWorkload : IWorkload
                     Name = RawOrt,
                     Clients = Clients,
                     BaselineName = PooledEngines,
+                    AlsoComparedWith = againstCeiling,
                     Baseline = true,
                     RunTimedSlice = (round, latencies) => ClosedLoop.RunThreads(Clients, Duration(round), i => RawPredict(inputs[i % InputCount]), latencies),
                 },
@@ -80,7 +98,7 @@ internal sealed class SmallModelWorkload : IWorkload
                     Name = "c-ours-pool-unbatched",
                     Clients = Clients,
                     BaselineName = PooledEngines,
-                    AlsoComparedWith = [RawOrt],
+                    AlsoComparedWith = againstRawAndCeiling,
                     RunTimedSlice = (round, latencies) => ClosedLoop.RunTasks(Clients, Duration(round), i => unbatched.PredictAsync(ModelName, inputs[i % InputCount]), latencies),
                 },
                 new BenchmarkVariant
@@ -88,11 +106,13 @@ internal sealed class SmallModelWorkload : IWorkload
                     Name = "d-ours-pool-batched",
                     Clients = Clients,
                     BaselineName = PooledEngines,
-                    AlsoComparedWith = [RawOrt],
+                    AlsoComparedWith = againstRawAndCeiling,
                     RunTimedSlice = (round, latencies) => ClosedLoop.RunTasks(Clients, Duration(round), i => batched.PredictAsync(ModelName, inputs[i % InputCount]), latencies),
                 },
             };
-            var note = $"FixtureModels.SmallMlp (features float[32] → 64 → scores float[4], dynamic batch), {InputCount} random inputs; closed loop: each client " +
+            var note = $"ceiling: raw ONNX Runtime on {CeilingBatch}-row batches built before timing, one Run of [{CeilingBatch},32] per call in a tight loop on {OrtCeiling.Threads} threads " +
+                "(one per core), one shared session with intra-op 1, no request machinery (the client count does not apply; its latencies are per batch); " +
+                $"FixtureModels.SmallMlp (features float[32] → 64 → scores float[4], dynamic batch), {InputCount} random inputs; closed loop: each client " +
                 $"sends its next request when the previous one completes, for {slice.TotalSeconds:F0} s per slice; throughput counts every request over the " +
                 $"time until the last one completes; {rounds} interleaved rounds; (a) stock ApplyOnnxModel (ML.NET defaults), {engines.Capacity} PredictionEngines in a bounded pool, one client " +
                 "thread each; (b) one shared InferenceSession (ONNX Runtime defaults), one Run on [1,32] per request, one client thread each; (c) our PredictionEnginePool " +

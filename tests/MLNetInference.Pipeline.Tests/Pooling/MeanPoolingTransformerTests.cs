@@ -88,6 +88,30 @@ public sealed class MeanPoolingTransformerTests
     }
 
     [TestMethod]
+    public void Pool_OneRow_EqualsTheTransformersRow()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var transformer = mlContext.Transforms.MeanPoolAndNormalize().Fit(LoadWithDims(mlContext, s_tiny));
+        var pooled = new float[3];
+
+        transformer.Pool(s_tiny.TokenEmbeddings, s_tiny.AttentionMask, pooled);
+
+        CollectionAssert.AreEqual(PoolOne(mlContext, s_tiny), pooled);
+    }
+
+    [TestMethod]
+    public void Pool_EmbeddingsNotOnePerMaskEntry_ThrowsPoolingInputException()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var transformer = mlContext.Transforms.MeanPoolAndNormalize().Fit(LoadWithDims(mlContext, s_tiny));
+
+        var error = Assert.ThrowsExactly<PoolingInputException>(() => transformer.Pool(s_tiny.TokenEmbeddings, [1L, 1L, 1L], new float[3]));
+
+        Assert.AreEqual("last_hidden_state", error.TokenEmbeddingsColumnName);
+        StringAssert.Contains(error.Message, "9 values were expected");
+    }
+
+    [TestMethod]
     public void Transform_PaddingPositions_DoNotChangeResult()
     {
         var mlContext = new MLContext(seed: 1);

@@ -90,6 +90,40 @@ public sealed class BertTokenizationTransformerTests
     }
 
     [TestMethod]
+    public void CreateRowTokenizer_RealSentences_GivesTheTransformersIds()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var sentences = TextTestData.RealSentences.Take(200).Append("  Unicode: café, 日本語, emoji 😀 and [SEP] inside.").ToArray();
+        var data = Load(mlContext, sentences);
+        var transformer = Fit(mlContext, data, maxLength: 16);
+        var expected = Read(mlContext, transformer.Transform(data));
+        var tokenizer = transformer.CreateRowTokenizer();
+        var ids = new long[tokenizer.MaxLength];
+
+        for (int i = 0; i < sentences.Length; i++)
+        {
+            int length = tokenizer.Tokenize(sentences[i], ids);
+            CollectionAssert.AreEqual(expected[i].InputIds, ids[..length], $"sentence {i}: {sentences[i]}");
+        }
+    }
+
+    [TestMethod]
+    public void CreateRowTokenizer_WhitespaceOrTooLong_ThrowsTextInputExceptionLikeTheTransformer()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var transformer = Fit(mlContext, Load(mlContext, "x"), maxLength: 4, throwOnOverflow: true);
+        var tokenizer = transformer.CreateRowTokenizer();
+        var ids = new long[4];
+
+        var empty = Assert.ThrowsExactly<TextInputException>(() => tokenizer.Tokenize(" \t ", ids));
+        var tooLong = Assert.ThrowsExactly<TextInputException>(() => tokenizer.Tokenize("one two three four", ids));
+
+        Assert.AreEqual("Text", empty.ColumnName);
+        Assert.AreEqual(6, tooLong.TokenCount);
+        Assert.ThrowsExactly<ArgumentException>(() => tokenizer.Tokenize("one", new long[3]));
+    }
+
+    [TestMethod]
     public void Transform_TestSentences_IdsEqualMiniLMTokenizer()
     {
         var sentences = TextTestData.Sentences.Where(s => !TextTestData.KnownDivergent.ContainsKey(s)).ToArray();

@@ -35,6 +35,33 @@ public sealed class MeanPoolingTransformer : ITransformer, IPersistableTransform
     /// <summary>Whether the mean is L2-normalized.</summary>
     public bool Normalize => _options.Normalize;
 
+    /// <summary>The input column of token embeddings.</summary>
+    public string TokenEmbeddingsColumnName => _options.TokenEmbeddingsColumnName;
+
+    /// <summary>The input column of the attention mask.</summary>
+    public string AttentionMaskColumnName => _options.AttentionMaskColumnName;
+
+    /// <summary>
+    /// Pools one row exactly as this transformer does: the mean of the token embeddings whose mask entry is not zero,
+    /// L2-normalized when <see cref="Normalize"/> is set. For callers that score without a data view.
+    /// </summary>
+    /// <param name="tokenEmbeddings">The row's token embeddings, flattened [tokens, hidden size].</param>
+    /// <param name="attentionMask">The row's attention mask, one entry per token.</param>
+    /// <param name="destination">Receives the pooled vector; its length is the hidden size.</param>
+    /// <exception cref="PoolingInputException">The embeddings do not hold one vector of the destination's length per mask entry.</exception>
+    public void Pool(ReadOnlySpan<float> tokenEmbeddings, ReadOnlySpan<long> attentionMask, Span<float> destination)
+    {
+        if (destination.IsEmpty || (long)attentionMask.Length * destination.Length != tokenEmbeddings.Length)
+        {
+            throw new PoolingInputException(
+                _options.TokenEmbeddingsColumnName,
+                _options.AttentionMaskColumnName,
+                $"Input column '{_options.TokenEmbeddingsColumnName}' has {tokenEmbeddings.Length} values, but input column '{_options.AttentionMaskColumnName}' has {attentionMask.Length} tokens and the hidden size is {destination.Length}, so {(long)attentionMask.Length * destination.Length} values were expected. Feed the model's token embeddings with the mask of the same rows.");
+        }
+
+        MeanPoolingKernel.Pool(tokenEmbeddings, attentionMask, destination, _options.Normalize);
+    }
+
     /// <summary>Always <see langword="true"/>: each output row depends on its input row only.</summary>
     public bool IsRowToRowMapper => true;
 

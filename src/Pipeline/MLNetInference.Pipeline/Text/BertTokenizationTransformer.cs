@@ -39,6 +39,19 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
     /// <summary>The maximum number of tokens per text, [CLS] and [SEP] included.</summary>
     public int MaxLength => _options.MaxLength;
 
+    /// <summary>The output column of token ids.</summary>
+    public string InputIdsColumnName => _options.InputIdsColumnName;
+
+    /// <summary>The output column of the attention mask (ones over the row's tokens).</summary>
+    public string AttentionMaskColumnName => _options.AttentionMaskColumnName;
+
+    /// <summary>The output column of the token type ids (zeros over the row's tokens).</summary>
+    public string TokenTypeIdsColumnName => _options.TokenTypeIdsColumnName;
+
+    /// <summary>Creates a tokenizer that tokenizes one text at a time exactly as this transformer tokenizes each row.</summary>
+    /// <returns>A new tokenizer; not thread-safe, so create one per thread.</returns>
+    public BertRowTokenizer CreateRowTokenizer() => new(_options, _vocabulary);
+
     /// <summary>Always <see langword="true"/>: each output row depends on its input row only.</summary>
     public bool IsRowToRowMapper => true;
 
@@ -195,10 +208,7 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
     /// <summary>Tokenizes the current row into reusable buffers.</summary>
     private sealed class Computation : IRowComputation
     {
-        private readonly BertTokenizationOptions _options;
-        private readonly BertTextTokenizer _tokenizer;
-        private readonly int _classificationTokenId;
-        private readonly int _separatorTokenId;
+        private readonly BertRowTokenizer _tokenizer;
         private readonly ValueGetter<ReadOnlyMemory<char>> _textGetter;
 
         // PERF: one buffer per cursor, sized for the longest output; the mask (ones) and the type ids (zeros)
@@ -211,48 +221,19 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
 
         public Computation(BertTokenizationTransformer parent, ValueGetter<ReadOnlyMemory<char>> textGetter)
         {
-            _options = parent._options;
-            _tokenizer = new BertTextTokenizer(parent._vocabulary, _options.LowerCase);
-            _classificationTokenId = parent._vocabulary.ClassificationTokenId;
-            _separatorTokenId = parent._vocabulary.SeparatorTokenId;
+            var maxLength = parent._options.MaxLength;
+            _tokenizer = parent.CreateRowTokenizer();
             _textGetter = textGetter;
-            _ids = new long[_options.MaxLength];
-            _ones = new long[_options.MaxLength];
+            _ids = new long[maxLength];
+            _ones = new long[maxLength];
             Array.Fill(_ones, 1L);
-            _zeros = new long[_options.MaxLength];
+            _zeros = new long[maxLength];
         }
 
         public void Compute()
         {
             _textGetter(ref _text);
-            var text = _text.Span;
-            if (text.IsWhiteSpace())
-            {
-                ThrowEmpty();
-            }
-
-            // The ids go straight into _ids after [CLS]; without ThrowOnOverflow, tokenization stops once full.
-            int capacity = _options.MaxLength - 2;
-            int count = _tokenizer.Tokenize(text, _ids, 1, capacity, countAll: _options.ThrowOnOverflow);
-            if (count == 0)
-            {
-                // Only control or format characters: as empty as whitespace, for the model.
-                ThrowEmpty();
-            }
-
-            if (count > capacity)
-            {
-                if (_options.ThrowOnOverflow)
-                {
-                    ThrowTooLong(count + 2);
-                }
-
-                count = capacity;
-            }
-
-            _ids[0] = _classificationTokenId;
-            _ids[count + 1] = _separatorTokenId;
-            _length = count + 2;
+            _length = _tokenizer.Tokenize(_text.Span, _ids);
         }
 
         public Delegate GetGetter(int outputIndex) => outputIndex switch
@@ -270,16 +251,5 @@ public sealed class BertTokenizationTransformer : ITransformer, IPersistableTran
             source.AsSpan(0, length).CopyTo(editor.Values);
             value = editor.Commit();
         }
-
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private void ThrowEmpty()
-            => throw new TextInputException(_options.InputColumnName, $"Input column '{_options.InputColumnName}' holds empty text, or text with no tokens (only whitespace or control characters), which cannot be tokenized. Remove such rows or fill them before tokenization.");
-
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private void ThrowTooLong(int tokenCount)
-            => throw new TextInputException(_options.InputColumnName, $"Input column '{_options.InputColumnName}' holds text of {tokenCount} tokens ([CLS] and [SEP] included), longer than the maximum length {_options.MaxLength}. Shorten the text, raise MaxLength, or turn ThrowOnOverflow off to truncate.")
-            {
-                TokenCount = tokenCount,
-            };
     }
 }

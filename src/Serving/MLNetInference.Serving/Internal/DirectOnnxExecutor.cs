@@ -33,9 +33,9 @@ internal sealed class DirectOnnxExecutor<TData, TPrediction> : IBatchExecutor<TD
         {
             var name = runner.InputNames[i];
             var column = inputColumns.TryGetValue(name, out var mapped) ? mapped : name;
-            var member = FindMember(typeof(TData), column);
+            var member = ColumnMembers.Find(typeof(TData), column);
             var element = runner.Model.Metadata.FindInput(name)!.ClrType;
-            if (member is null || element is null || MemberType(member) != element.MakeArrayType())
+            if (member is null || element is null || ColumnMembers.MemberType(member) != element.MakeArrayType())
             {
                 return null;
             }
@@ -53,7 +53,7 @@ internal sealed class DirectOnnxExecutor<TData, TPrediction> : IBatchExecutor<TD
                 continue;
             }
 
-            var member = FindMember(typeof(TPrediction), column);
+            var member = ColumnMembers.Find(typeof(TPrediction), column);
             if (member is null)
             {
                 continue;
@@ -96,41 +96,6 @@ internal sealed class DirectOnnxExecutor<TData, TPrediction> : IBatchExecutor<TD
         }
     }
 
-    private static MemberInfo? FindMember(Type type, string column)
-    {
-        foreach (var member in type.GetMembers(BindingFlags.Public | BindingFlags.Instance))
-        {
-            if (member is not (PropertyInfo or FieldInfo) || member.GetCustomAttribute<NoColumnAttribute>() is not null)
-            {
-                continue;
-            }
-
-            var name = ColumnName(member);
-            if (string.Equals(name, column, StringComparison.Ordinal))
-            {
-                return member;
-            }
-        }
-
-        return null;
-    }
-
-    private static string ColumnName(MemberInfo member)
-    {
-        // ML.NET keeps ColumnNameAttribute.Name internal: read the constructor argument instead.
-        foreach (var attribute in member.GetCustomAttributesData())
-        {
-            if (attribute.AttributeType == typeof(ColumnNameAttribute) && attribute.ConstructorArguments.Count == 1 && attribute.ConstructorArguments[0].Value is string name)
-            {
-                return name;
-            }
-        }
-
-        return member.Name;
-    }
-
-    private static Type MemberType(MemberInfo member) => member is PropertyInfo p ? p.PropertyType : ((FieldInfo)member).FieldType;
-
     private static Func<TData, RowTensor> InputAccessor(MemberInfo member, string column)
     {
         Func<TData, Array?> read = member is PropertyInfo property
@@ -143,7 +108,7 @@ internal sealed class DirectOnnxExecutor<TData, TPrediction> : IBatchExecutor<TD
 
     private static Action<TPrediction, BatchResult, int>? OutputSetter(MemberInfo member, Type? element, int output)
     {
-        if (element is null || MemberType(member) != element.MakeArrayType())
+        if (element is null || ColumnMembers.MemberType(member) != element.MakeArrayType())
         {
             return null;
         }

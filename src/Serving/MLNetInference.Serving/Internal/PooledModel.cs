@@ -205,6 +205,13 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
             return direct;
         }
 
+        // PERF: our text → embedding zips tokenize each row once and skip the per-batch ML.NET view.
+        var inputSchema = mlContext.Data.LoadFromEnumerable(Array.Empty<TData>(), _inputDefinition).Schema;
+        if (DirectEmbeddingExecutor<TData, TPrediction>.TryCreate(model, inputSchema) is { } embedding)
+        {
+            return embedding;
+        }
+
         return new MlNetBatchExecutor<TData, TPrediction>(mlContext, model, _inputDefinition);
     }
 
