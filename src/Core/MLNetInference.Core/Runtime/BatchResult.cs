@@ -259,7 +259,7 @@ public sealed class BatchResult : IDisposable
             TensorElementType.UInt16 => typeof(T) == typeof(ushort),
             TensorElementType.UInt32 => typeof(T) == typeof(uint),
             TensorElementType.UInt64 => typeof(T) == typeof(ulong),
-            TensorElementType.Float16 => typeof(T) == typeof(Half) || typeof(T) == typeof(Float16),
+            TensorElementType.Float16 => typeof(T) == typeof(Float16),
             _ => false,
         };
         if (!ok)

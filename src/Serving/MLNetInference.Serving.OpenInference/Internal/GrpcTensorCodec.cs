@@ -76,20 +76,22 @@ internal static class GrpcTensorCodec
     public static InferTensorContents ToContents(InferTensor tensor)
     {
         var contents = new InferTensorContents();
-        switch (tensor.Data)
+        // The datatype decides, not the array's runtime type (the CLR lets an int[] pass as a uint[]).
+        var data = tensor.Data;
+        switch (tensor.DataType)
         {
-            case bool[] a: contents.BoolContents.Add(a); break;
-            case byte[] a: foreach (var v in a) { contents.UintContents.Add(v); } break;
-            case ushort[] a: foreach (var v in a) { contents.UintContents.Add(v); } break;
-            case uint[] a: contents.UintContents.Add(a); break;
-            case ulong[] a: contents.Uint64Contents.Add(a); break;
-            case sbyte[] a: foreach (var v in a) { contents.IntContents.Add(v); } break;
-            case short[] a: foreach (var v in a) { contents.IntContents.Add(v); } break;
-            case int[] a: contents.IntContents.Add(a); break;
-            case long[] a: contents.Int64Contents.Add(a); break;
-            case float[] a: contents.Fp32Contents.Add(a); break;
-            case double[] a: contents.Fp64Contents.Add(a); break;
-            case byte[][] a: foreach (var v in a) { contents.BytesContents.Add(ByteString.CopyFrom(v)); } break;
+            case TensorDataType.Bool: contents.BoolContents.Add((bool[])data); break;
+            case TensorDataType.UInt8: foreach (var v in (byte[])data) { contents.UintContents.Add(v); } break;
+            case TensorDataType.UInt16: foreach (var v in (ushort[])data) { contents.UintContents.Add(v); } break;
+            case TensorDataType.UInt32: contents.UintContents.Add((uint[])data); break;
+            case TensorDataType.UInt64: contents.Uint64Contents.Add((ulong[])data); break;
+            case TensorDataType.Int8: foreach (var v in (sbyte[])data) { contents.IntContents.Add(v); } break;
+            case TensorDataType.Int16: foreach (var v in (short[])data) { contents.IntContents.Add(v); } break;
+            case TensorDataType.Int32: contents.IntContents.Add((int[])data); break;
+            case TensorDataType.Int64: contents.Int64Contents.Add((long[])data); break;
+            case TensorDataType.Fp32: contents.Fp32Contents.Add((float[])data); break;
+            case TensorDataType.Fp64: contents.Fp64Contents.Add((double[])data); break;
+            case TensorDataType.Bytes: foreach (var v in (byte[][])data) { contents.BytesContents.Add(ByteString.CopyFrom(v)); } break;
             default: throw new ArgumentException($"{tensor.DataType.Name()} has no typed contents; it travels as raw contents.", nameof(tensor));
         }
 

@@ -6,11 +6,14 @@ namespace MLNetInference.Serving.OpenInference.Internal;
 /// <summary>Writes a REST infer response: JSON data, or with the binary extension a JSON header and the raw tensors after it.</summary>
 internal static class JsonTensorWriter
 {
+    /// <summary>JSON for machines, not for HTML: names and messages keep their quotes and non-ASCII text unescaped.</summary>
+    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Writes the response header into <paramref name="json"/> and returns the tensors to append as binary data.</summary>
     public static List<InferTensor> WriteHeader(IBufferWriter<byte> json, IInferenceModel model, InferenceRequest request, IReadOnlyList<InferTensor> outputs)
     {
         var binary = new List<InferTensor>();
-        using var writer = new Utf8JsonWriter(json);
+        using var writer = new Utf8JsonWriter(json, WriterOptions);
         writer.WriteStartObject();
         writer.WriteString("model_name", model.Name);
         writer.WriteString("model_version", model.Version);
@@ -69,21 +72,24 @@ internal static class JsonTensorWriter
     private static void WriteData(Utf8JsonWriter writer, InferTensor tensor)
     {
         writer.WriteStartArray();
-        switch (tensor.Data)
+        // The datatype decides, not the array's runtime type: the CLR lets an int[] pass as a uint[] (and sbyte[] as
+        // byte[], long[] as ulong[]), so a type switch on the array would misread signed values.
+        var data = tensor.Data;
+        switch (tensor.DataType)
         {
-            case bool[] a: foreach (var v in a) { writer.WriteBooleanValue(v); } break;
-            case byte[] a: foreach (var v in a) { writer.WriteNumberValue(v); } break;
-            case ushort[] a: foreach (var v in a) { writer.WriteNumberValue(v); } break;
-            case uint[] a: foreach (var v in a) { writer.WriteNumberValue(v); } break;
-            case ulong[] a: foreach (var v in a) { writer.WriteNumberValue(v); } break;
-            case sbyte[] a: foreach (var v in a) { writer.WriteNumberValue(v); } break;
-            case short[] a: foreach (var v in a) { writer.WriteNumberValue(v); } break;
-            case int[] a: foreach (var v in a) { writer.WriteNumberValue(v); } break;
-            case long[] a: foreach (var v in a) { writer.WriteNumberValue(v); } break;
-            case Half[] a: foreach (var v in a) { WriteFloat(writer, (float)v); } break;
-            case float[] a: foreach (var v in a) { WriteFloat(writer, v); } break;
-            case double[] a: foreach (var v in a) { WriteDouble(writer, v); } break;
-            case byte[][] a: foreach (var v in a) { writer.WriteStringValue(System.Text.Encoding.UTF8.GetString(v)); } break;
+            case TensorDataType.Bool: foreach (var v in (bool[])data) { writer.WriteBooleanValue(v); } break;
+            case TensorDataType.UInt8: foreach (var v in (byte[])data) { writer.WriteNumberValue(v); } break;
+            case TensorDataType.UInt16: foreach (var v in (ushort[])data) { writer.WriteNumberValue(v); } break;
+            case TensorDataType.UInt32: foreach (var v in (uint[])data) { writer.WriteNumberValue(v); } break;
+            case TensorDataType.UInt64: foreach (var v in (ulong[])data) { writer.WriteNumberValue(v); } break;
+            case TensorDataType.Int8: foreach (var v in (sbyte[])data) { writer.WriteNumberValue(v); } break;
+            case TensorDataType.Int16: foreach (var v in (short[])data) { writer.WriteNumberValue(v); } break;
+            case TensorDataType.Int32: foreach (var v in (int[])data) { writer.WriteNumberValue(v); } break;
+            case TensorDataType.Int64: foreach (var v in (long[])data) { writer.WriteNumberValue(v); } break;
+            case TensorDataType.Fp16: foreach (var v in (Half[])data) { WriteFloat(writer, (float)v); } break;
+            case TensorDataType.Fp32: foreach (var v in (float[])data) { WriteFloat(writer, v); } break;
+            case TensorDataType.Fp64: foreach (var v in (double[])data) { WriteDouble(writer, v); } break;
+            default: foreach (var v in (byte[][])data) { writer.WriteStringValue(System.Text.Encoding.UTF8.GetString(v)); } break;
         }
 
         writer.WriteEndArray();

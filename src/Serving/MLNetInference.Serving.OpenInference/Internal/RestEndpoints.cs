@@ -209,7 +209,7 @@ internal sealed class RestEndpoints(ModelRegistry registry, InferenceStatistics 
     private static async Task WriteJson(HttpContext context, int status, Action<Utf8JsonWriter> body)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, JsonTensorWriter.WriterOptions))
         {
             writer.WriteStartObject();
             body(writer);

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Core.Runtime;
 
 namespace MLNetInference.Serving.OpenInference.Internal;
@@ -33,7 +35,7 @@ internal sealed class RowOutputs
                 TensorDataType.Int16 => result.GetRowArray<short>(o, row),
                 TensorDataType.Int32 => result.GetRowArray<int>(o, row),
                 TensorDataType.Int64 => result.GetRowArray<long>(o, row),
-                TensorDataType.Fp16 => result.GetRowArray<Half>(o, row),
+                TensorDataType.Fp16 => ToHalf(result.GetRowArray<Float16>(o, row)),
                 TensorDataType.Fp32 => result.GetRowArray<float>(o, row),
                 TensorDataType.Fp64 => result.GetRowArray<double>(o, row),
                 _ => throw new NotSupportedException($"Output '{result.OutputNames[o]}' holds strings, which the batch runner does not read."),
@@ -42,6 +44,9 @@ internal sealed class RowOutputs
 
         return new RowOutputs(values, shapes);
     }
+
+    // ONNX Runtime's Float16 and .NET's Half are the same IEEE binary16 bits.
+    private static Half[] ToHalf(Float16[] values) => MemoryMarshal.Cast<Float16, Half>(values).ToArray();
 
     /// <summary>Stacks every row's output <paramref name="output"/> into one tensor of shape [rows, ...row shape].</summary>
     public static InferTensor Stack(TensorSpec spec, int output, RowOutputs[] rows)
