@@ -72,6 +72,44 @@ internal static class GrpcTensorCodec
         return response;
     }
 
+    /// <summary>Builds a request with raw contents (what the client sends).</summary>
+    public static ModelInferRequest WriteRequest(string model, IReadOnlyList<InferTensor> inputs)
+    {
+        var request = new ModelInferRequest { ModelName = model };
+        foreach (var input in inputs)
+        {
+            var tensor = new ModelInferRequest.Types.InferInputTensor { Name = input.Name, Datatype = input.DataType.Name() };
+            tensor.Shape.Add(input.Shape);
+            request.Inputs.Add(tensor);
+            request.RawInputContents.Add(UnsafeByteOperations.UnsafeWrap(TensorCodec.ToBytes(input)));
+        }
+
+        return request;
+    }
+
+    /// <summary>Reads the outputs of a response, raw or typed.</summary>
+    public static List<InferTensor> ReadResponse(ModelInferResponse response, int maxElements)
+    {
+        var tensors = new List<InferTensor>();
+        for (var o = 0; o < response.Outputs.Count; o++)
+        {
+            var output = response.Outputs[o];
+            if (!TensorDataTypes.TryParse(output.Datatype, out var type))
+            {
+                throw new InvalidDataException($"Output '{output.Name}' has an unknown datatype '{output.Datatype}'.");
+            }
+
+            var shape = output.Shape.ToArray();
+            var count = TensorCodec.ElementCount(output.Name, shape, maxElements);
+            var data = response.RawOutputContents.Count > 0
+                ? TensorCodec.FromBytes(output.Name, type, response.RawOutputContents[o].Span, count)
+                : FromContents(output.Name, type, output.Contents ?? new InferTensorContents(), count);
+            tensors.Add(new InferTensor(output.Name, type, shape, data));
+        }
+
+        return tensors;
+    }
+
     /// <summary>Builds typed contents for a tensor (not FP16, which travels raw).</summary>
     public static InferTensorContents ToContents(InferTensor tensor)
     {

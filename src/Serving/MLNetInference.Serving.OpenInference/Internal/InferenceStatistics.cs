@@ -28,7 +28,7 @@ internal sealed class InferenceStatistics : IDisposable
             InstrumentPublished = (instrument, listener) =>
             {
                 if (instrument.Meter.Name == PoolMetrics.MeterName
-                    && instrument.Name is PoolMetrics.QueueWaitName or PoolMetrics.InferenceTimeName or PoolMetrics.BatchSizeName)
+                    && instrument.Name is PoolMetrics.QueueDurationName or PoolMetrics.InferenceDurationName or PoolMetrics.BatchSizeName)
                 {
                     listener.EnableMeasurementEvents(instrument);
                 }
@@ -65,7 +65,7 @@ internal sealed class InferenceStatistics : IDisposable
     {
         foreach (var tag in tags)
         {
-            if (tag.Key == "model")
+            if (tag.Key == PoolMetrics.ModelNameAttribute)
             {
                 return tag.Value as string;
             }
@@ -81,15 +81,15 @@ internal sealed class InferenceStatistics : IDisposable
         t_batchModel = ModelTag(tags);
     }
 
-    private void OnDouble(Instrument instrument, double milliseconds, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
+    private void OnDouble(Instrument instrument, double seconds, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
     {
         if (ModelTag(tags) is not { } model || !_models.TryGetValue(model, out var stats))
         {
             return;
         }
 
-        var ns = (long)(milliseconds * 1e6);
-        if (instrument.Name == PoolMetrics.QueueWaitName)
+        var ns = (long)(seconds * 1e9);
+        if (instrument.Name == PoolMetrics.QueueDurationName)
         {
             Interlocked.Increment(ref stats.QueueCount);
             Interlocked.Add(ref stats.QueueNs, ns);

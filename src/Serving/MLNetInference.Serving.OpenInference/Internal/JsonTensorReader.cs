@@ -70,6 +70,31 @@ internal static class JsonTensorReader
         }
     }
 
+    /// <summary>Reads the outputs of an infer response (JSON data or binary tensors after the header).</summary>
+    public static List<InferTensor> ReadOutputs(ReadOnlyMemory<byte> body, int headerLength, int maxElements)
+    {
+        if (headerLength < 0 || headerLength > body.Length)
+        {
+            throw new InvalidDataException($"Inference-Header-Content-Length is {headerLength} but the response has {body.Length} bytes.");
+        }
+
+        using var document = JsonDocument.Parse(body[..headerLength]);
+        if (!document.RootElement.TryGetProperty("outputs", out var outputs) || outputs.ValueKind != JsonValueKind.Array)
+        {
+            throw new InvalidDataException("The infer response has no 'outputs' array.");
+        }
+
+        var binary = body[headerLength..];
+        var offset = 0;
+        var tensors = new List<InferTensor>();
+        foreach (var output in outputs.EnumerateArray())
+        {
+            tensors.Add(ReadInput(output, binary, ref offset, maxElements));
+        }
+
+        return tensors;
+    }
+
     private static bool Flag(JsonElement parameters, string name)
         => parameters.ValueKind == JsonValueKind.Object && parameters.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.True;
 

@@ -97,8 +97,8 @@ internal sealed class PoolMember
     }
 
     /// <summary>Stacks this member of every prediction into one tensor.</summary>
-    public InferTensor Stack<TPrediction>(TPrediction[] predictions)
-        where TPrediction : class
+    public InferTensor Stack<TRow>(ReadOnlySpan<TRow> predictions)
+        where TRow : class
     {
         var rows = predictions.Length;
         if (!IsArray)
@@ -120,7 +120,7 @@ internal sealed class PoolMember
             arrays[r] = (Array?)_get!(predictions[r]) ?? Array.CreateInstance(MemberType.GetElementType()!, 0);
             if (width >= 0 && arrays[r].Length != width)
             {
-                throw new InvalidOperationException($"Output '{Spec.Name}' has {width} values in row 0 and {arrays[r].Length} in row {r}; it cannot be stacked into one tensor.");
+                throw new MLNetInference.Core.InvalidInputException(Spec.Name, $"'{Spec.Name}' has {width} values in row 0 and {arrays[r].Length} in row {r}; rows of different lengths cannot be stacked into one tensor.");
             }
 
             width = arrays[r].Length;

@@ -71,7 +71,7 @@ internal sealed class PoolModel<TData, TPrediction> : IInferenceModel
         var answer = new InferTensor[selected.Count];
         for (var s = 0; s < answer.Length; s++)
         {
-            answer[s] = Array.Find(OutputMembers, m => m.Spec.Name == selected[s].Name)!.Stack(predictions);
+            answer[s] = Array.Find(OutputMembers, m => m.Spec.Name == selected[s].Name)!.Stack<TPrediction>(predictions);
         }
 
         return answer;
