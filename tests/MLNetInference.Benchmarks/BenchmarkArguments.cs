@@ -3,7 +3,7 @@ namespace MLNetInference.Benchmarks;
 /// <summary>The parsed command line: <c>&lt;workload&gt; [--quick] [--json &lt;file&gt;]</c>.</summary>
 internal sealed record BenchmarkArguments(IReadOnlyList<string> Workloads, bool Quick, string? JsonPath)
 {
-    public static readonly string[] KnownWorkloads = ["p1", "p2", "p2r", "p3", "p4", "p5", "p7", "estimator", "tune", "reload", "fuse", "zoo"];
+    public static readonly string[] KnownWorkloads = ["p1", "p2", "p2r", "p3", "p4", "p5", "p7", "estimator", "tune", "reload", "fuse", "zoo", "p8"];
 
     public const string Usage =
         "usage: dotnet run -c Release --project tests/MLNetInference.Benchmarks -- <workload> [--quick] [--json <file>]\n" +
@@ -13,7 +13,8 @@ internal sealed record BenchmarkArguments(IReadOnlyList<string> Workloads, bool 
         "              p5 (node counts: original, ONNX Runtime online, ours), p7 (load time: online optimization vs a pre-optimized model), estimator (batched ML.NET pipeline vs ApplyOnnxModel),\n" +
         "              tune (the tuner on MiniLM, cosine >= 0.99: tune times, tuned vs ONNX Runtime defaults at b1 and on P1),\n" +
         "              reload (the MiniLM pool reloaded 50 times under load: peak RSS after 5 and after 50 reloads),\n" +
-        "              fuse (MiniLM fp32: ONNX Runtime's own optimization of the original vs the fuse recipe, b1/b16), zoo (every recipe on every zoo model: applied or why not, nodes, cosine, speed b1/b16), all\n" +
+        "              fuse (MiniLM fp32: ONNX Runtime's own optimization of the original vs the fuse recipe, b1/b16), zoo (every recipe on every zoo model: applied or why not, nodes, cosine, speed b1/b16),\n" +
+        "              p8 (Open Inference Protocol: MiniLM over V2 gRPC, REST binary and REST JSON on loopback against the in-process pool), all\n" +
         "  --quick     about two minutes per workload, still interleaved side by side\n" +
         "  --json      write one JSON object per variant and line to <file>";
 
