@@ -31,11 +31,7 @@ public partial class Program
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
 
-        var v2 = builder.Services.AddOpenInference();
-        foreach (var model in ModelRepositoryFolder.Scan(settings.ModelRepository))
-        {
-            v2.AddOnnxModel(model.Name, model.ModelPath, version: model.Version);
-        }
+        builder.Services.AddOpenInference().AddModelRepository(settings.ModelRepository);
 
         var app = builder.Build();
         app.MapOpenInference();

@@ -9,7 +9,7 @@ internal sealed record ServerSettings(string ModelRepository, IPAddress Host, in
     public static ServerSettings From(IConfiguration configuration)
     {
         var repository = configuration["model-repository"]
-            ?? throw new ArgumentException("Give the model repository: --model-repository <folder> (Triton layout: <model>/config.pbtxt, <model>/<version>/model.onnx).");
+            ?? throw new ArgumentException("Give the model repository: --model-repository <folder> (Triton layout: <model>/config.pbtxt, <model>/<version>/model.onnx; mlnet-infer export writes one).");
         var host = configuration["host"] ?? "127.0.0.1";
         if (!IPAddress.TryParse(host, out var address))
         {

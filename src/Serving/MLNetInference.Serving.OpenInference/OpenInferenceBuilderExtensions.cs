@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using MLNetInference.Serving.OpenInference.Internal;
+using MLNetInference.Serving.Repository;
 
 namespace MLNetInference.Serving.OpenInference;
 
@@ -26,6 +27,31 @@ public static class OpenInferenceBuilderExtensions
         ArgumentException.ThrowIfNullOrEmpty(onnxPath);
         ArgumentException.ThrowIfNullOrEmpty(version);
         builder.Services.Configure<OpenInferenceRegistrations>(r => r.Sources.Add(new OnnxModelSource(name, onnxPath, version, configureBatching)));
+        return builder;
+    }
+
+    /// <summary>
+    /// Serves every model of a Triton-layout model repository (<see cref="ModelRepository"/>) by its tensor names, as
+    /// <see cref="AddOnnxModel"/> does: the latest version of each, with the batching and instances of its
+    /// <c>config.pbtxt</c> (<see cref="ModelRepositoryEntry.ApplyTo(DynamicBatchingOptions)"/>). The same folder runs in Triton.
+    /// </summary>
+    /// <param name="builder">The server builder.</param>
+    /// <param name="repositoryPath">The repository folder.</param>
+    /// <returns>The builder.</returns>
+    /// <remarks>The configurations are read now, so a malformed one fails here, before the server starts.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    /// <exception cref="DirectoryNotFoundException">The repository does not exist.</exception>
+    /// <exception cref="FileNotFoundException">A model folder has no configuration or no version with a model file.</exception>
+    /// <exception cref="ModelConfigException">A configuration is malformed; the message names the file and line.</exception>
+    public static IOpenInferenceBuilder AddModelRepository(this IOpenInferenceBuilder builder, string repositoryPath)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrEmpty(repositoryPath);
+        foreach (var entry in ModelRepository.Load(repositoryPath))
+        {
+            builder.AddOnnxModel(entry.Name, entry.ModelPath, entry.ApplyTo, entry.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         return builder;
     }
 
