@@ -12,6 +12,7 @@ public sealed class PackTests
         "MLNetInference.Optimizers",
         "MLNetInference.Pipeline",
         "MLNetInference.Serving",
+        "MLNetInference.Serving.OpenInference",
         "MLNetInference.Tuning",
         "MLNetInference.Cli",
     ];

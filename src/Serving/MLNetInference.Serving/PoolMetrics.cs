@@ -47,6 +47,15 @@ public static class PoolMetrics
     /// </summary>
     public const string RejectedRequestsName = "mlnetinference.pool.rejected_requests";
 
+    /// <summary>
+    /// The counter of requests a full queue handed to the model's overflow model (<c>WithOverflow</c>); the attribute
+    /// <see cref="OverflowTargetAttribute"/> names where they went.
+    /// </summary>
+    public const string OverflowedRequestsName = "mlnetinference.pool.overflowed_requests";
+
+    /// <summary>The attribute that names the model an overflowed request went to.</summary>
+    public const string OverflowTargetAttribute = "mlnetinference.overflow.target";
+
     /// <summary>The attribute that names the model.</summary>
     public const string ModelNameAttribute = "mlnetinference.model.name";
 

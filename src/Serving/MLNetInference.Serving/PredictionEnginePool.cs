@@ -99,7 +99,7 @@ public sealed class PredictionEnginePool<TData, TPrediction> : IAsyncDisposable,
     {
         var model = Find(modelName);
         Validate(modelName, example);
-        return model.Batcher.EnqueueAsync(example, model.RequestTimeout, cancellationToken);
+        return Enqueue(model, example, cancellationToken);
     }
 
     /// <summary>Predicts a list of inputs with a named model; they join batches like single requests.</summary>
@@ -119,7 +119,7 @@ public sealed class PredictionEnginePool<TData, TPrediction> : IAsyncDisposable,
         var tasks = new Task<TPrediction>[examples.Count];
         for (var i = 0; i < tasks.Length; i++)
         {
-            tasks[i] = model.Batcher.EnqueueAsync(examples[i], model.RequestTimeout, cancellationToken);
+            tasks[i] = Enqueue(model, examples[i], cancellationToken);
         }
 
         return Task.WhenAll(tasks);
@@ -192,6 +192,22 @@ public sealed class PredictionEnginePool<TData, TPrediction> : IAsyncDisposable,
 
     /// <inheritdoc/>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>Queues a request on its model, or on the model's overflow model when its queue is full.</summary>
+    private Task<TPrediction> Enqueue(PooledModel<TData, TPrediction> model, TData example, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return model.Batcher.EnqueueAsync(example, model.RequestTimeout, cancellationToken);
+        }
+        catch (QueueFullException) when (_registrations.Overflow.TryGetValue(model.Name, out var target))
+        {
+            // Rarely taken: the local queue is full, so the request goes to the overflow model (often a remote server).
+            var overflow = Find(target);
+            _instruments.OverflowedRequests.Add(1, new KeyValuePair<string, object?>(PoolMetrics.ModelNameAttribute, PoolRegistrations<TData, TPrediction>.DisplayName(model.Name)), new(PoolMetrics.OverflowTargetAttribute, PoolRegistrations<TData, TPrediction>.DisplayName(target)));
+            return overflow.Batcher.EnqueueAsync(example, overflow.RequestTimeout, cancellationToken);
+        }
+    }
 
     /// <summary>The model that serves requests; throws when it is not loaded.</summary>
     private PooledModel<TData, TPrediction> Find(string modelName)

@@ -66,6 +66,48 @@ public static partial class PredictionEnginePoolBuilderExtensions
     }
 
     /// <summary>
+    /// Serves a model whose batches run on executors of the caller's (for example a remote Open Inference Protocol
+    /// server): the pool forms the batches as for any model and hands each to one of the model's workers.
+    /// </summary>
+    /// <typeparam name="TData">The input row type.</typeparam>
+    /// <typeparam name="TPrediction">The prediction row type.</typeparam>
+    /// <param name="builder">The pool builder.</param>
+    /// <param name="modelName">The model name; empty for the default model.</param>
+    /// <param name="createExecutor">Makes one executor per worker (<see cref="DynamicBatchingOptions.WorkersPerDevice"/>,
+    /// one per core by default), given the pool's service provider.</param>
+    /// <returns>The builder for this model.</returns>
+    /// <remarks>Such a model has no ML.NET model: <c>GetModel</c> throws <see cref="NotSupportedException"/> for it.</remarks>
+    public static IPredictionEnginePoolBuilder<TData, TPrediction> FromExecutor<TData, TPrediction>(this IPredictionEnginePoolBuilder<TData, TPrediction> builder, string modelName, Func<IServiceProvider, IPredictionBatchExecutor<TData, TPrediction>> createExecutor)
+        where TData : class
+        where TPrediction : class, new()
+    {
+        ArgumentNullException.ThrowIfNull(createExecutor);
+        return builder.AddSource(modelName, new ModelSource(sp => new ExecutorModelLoader<TData, TPrediction>(createExecutor, sp), null, isRawOnnx: false));
+    }
+
+    /// <summary>
+    /// Hands a model's requests to another model of the pool when its queue is full, instead of rejecting them with
+    /// <see cref="QueueFullException"/>: typically a local model overflowing to a remote one. The counter
+    /// <see cref="PoolMetrics.OverflowedRequestsName"/> counts the requests handed over, by model and target.
+    /// </summary>
+    /// <typeparam name="TData">The input row type.</typeparam>
+    /// <typeparam name="TPrediction">The prediction row type.</typeparam>
+    /// <param name="builder">The pool builder.</param>
+    /// <param name="modelName">The model whose full queue overflows.</param>
+    /// <param name="overflowModelName">The model that takes the overflow; its own full queue rejects as usual.</param>
+    /// <returns>The builder.</returns>
+    public static IPredictionEnginePoolBuilder<TData, TPrediction> WithOverflow<TData, TPrediction>(this IPredictionEnginePoolBuilder<TData, TPrediction> builder, string modelName, string overflowModelName)
+        where TData : class
+        where TPrediction : class, new()
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(modelName);
+        ArgumentNullException.ThrowIfNull(overflowModelName);
+        builder.Services.Configure<PoolRegistrations<TData, TPrediction>>(r => r.Overflow[modelName] = overflowModelName);
+        return builder;
+    }
+
+    /// <summary>
     /// Sets the dynamic batching settings of the builder's model (after <c>FromFile("a", ...)</c>: model "a" only), or of
     /// every model on the builder <c>AddPredictionEnginePool</c> returns.
     /// </summary>

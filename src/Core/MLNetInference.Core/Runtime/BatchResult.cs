@@ -255,6 +255,11 @@ public sealed class BatchResult : IDisposable
             TensorElementType.UInt8 => typeof(T) == typeof(byte),
             TensorElementType.Int8 => typeof(T) == typeof(sbyte),
             TensorElementType.Bool => typeof(T) == typeof(bool),
+            TensorElementType.Int16 => typeof(T) == typeof(short),
+            TensorElementType.UInt16 => typeof(T) == typeof(ushort),
+            TensorElementType.UInt32 => typeof(T) == typeof(uint),
+            TensorElementType.UInt64 => typeof(T) == typeof(ulong),
+            TensorElementType.Float16 => typeof(T) == typeof(Float16),
             _ => false,
         };
         if (!ok)

@@ -29,6 +29,7 @@ internal sealed class PoolInstruments
         InferenceDuration = meter.CreateHistogram(PoolMetrics.InferenceDurationName, "s", "Time one batch runs on a worker.", advice: durations);
         BatchSize = meter.CreateHistogram(PoolMetrics.BatchSizeName, "{request}", "Requests per dispatched batch.", advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = PoolMetrics.BatchSizeBucketBoundaries });
         QueuedRequests = meter.CreateUpDownCounter<int>(PoolMetrics.QueuedRequestsName, "{request}", "Requests waiting in a model's queue.");
+        OverflowedRequests = meter.CreateCounter<long>(PoolMetrics.OverflowedRequestsName, "{request}", "Requests a full queue handed to the model's overflow model.");
         RejectedRequests = meter.CreateCounter<long>(PoolMetrics.RejectedRequestsName, "{request}", "Requests refused before queueing (error.type: queue_full, invalid_input, unavailable).");
     }
 
@@ -48,6 +49,8 @@ internal sealed class PoolInstruments
     public UpDownCounter<int> QueuedRequests { get; }
 
     public Counter<long> RejectedRequests { get; }
+
+    public Counter<long> OverflowedRequests { get; }
 
     /// <summary>Counts one request refused before it was queued.</summary>
     public void Reject(string modelName, string errorType)

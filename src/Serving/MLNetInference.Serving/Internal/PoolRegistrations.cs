@@ -18,6 +18,9 @@ internal sealed class PoolRegistrations<TData, TPrediction>
 
     public List<Func<TData, string?>> Validators { get; } = [];
 
+    /// <summary>For a model name: the model of the same pool that takes its requests when its queue is full.</summary>
+    public Dictionary<string, string> Overflow { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Examples run through every model at host start, then per-model ones.</summary>
     public List<TData> SharedWarmUp { get; } = [];
 

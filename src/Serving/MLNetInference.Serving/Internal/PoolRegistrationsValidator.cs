@@ -23,6 +23,14 @@ internal sealed class PoolRegistrationsValidator<TData, TPrediction> : IValidate
             }
         }
 
+        foreach (var (modelName, target) in options.Overflow)
+        {
+            if (!options.Models.ContainsKey(modelName) || !options.Models.ContainsKey(target) || modelName == target)
+            {
+                errors.Add($"Model '{PoolRegistrations<TData, TPrediction>.DisplayName(modelName)}' overflows to '{PoolRegistrations<TData, TPrediction>.DisplayName(target)}': both must be models of the pool, and different.");
+            }
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

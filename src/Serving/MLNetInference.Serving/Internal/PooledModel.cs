@@ -152,6 +152,11 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
 
     private ExecutorSet<TData, TPrediction> Load()
     {
+        if (_loader is ExecutorModelLoader<TData, TPrediction> external)
+        {
+            return LoadExecutors(external);
+        }
+
         // A local file loads by path (ONNX external data beside it is found); other sources load from their bytes.
         var path = _loader.FilePath;
         var content = path is null ? ReadContent() : null;
@@ -194,6 +199,32 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
 
         var loaded = new LoadedModel(versions);
         return new ExecutorSet<TData, TPrediction>(executors, new LoadedModelHolder(loaded), $"{executors.Count} workers on {string.Join(", ", _options.EffectiveDevices)}");
+    }
+
+    private ExecutorSet<TData, TPrediction> LoadExecutors(ExecutorModelLoader<TData, TPrediction> loader)
+    {
+        var executors = new List<IBatchExecutor<TData, TPrediction>>();
+        var owned = new List<IDisposable>();
+        try
+        {
+            for (var w = 0; w < _options.WorkersFor(DeviceSpec.Cpu); w++)
+            {
+                var executor = loader.CreateExecutor();
+                if (executor is IDisposable disposable)
+                {
+                    owned.Add(disposable);
+                }
+
+                executors.Add(new ExternalExecutor(executor));
+            }
+        }
+        catch
+        {
+            new LoadedModel([], owned).Dispose();
+            throw;
+        }
+
+        return new ExecutorSet<TData, TPrediction>(executors, new LoadedModelHolder(new LoadedModel([], owned)), $"{executors.Count} external workers");
     }
 
     private IBatchExecutor<TData, TPrediction> CreateExecutor(MLContext mlContext, ITransformer model)
@@ -284,6 +315,12 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Model '{ModelName}' asked for device {Device} but runs on {Actual}: CUDA could not be loaded, so it fell back to the CPU.")]
     private static partial void LogDeviceFallback(ILogger logger, string modelName, string device, string actual);
+
+    /// <summary>Runs a batch on an executor registered with <c>FromExecutor</c>.</summary>
+    private sealed class ExternalExecutor(IPredictionBatchExecutor<TData, TPrediction> executor) : IBatchExecutor<TData, TPrediction>
+    {
+        public void Execute(ReadOnlySpan<TData> requests, Span<TPrediction> results) => executor.Execute(requests, results);
+    }
 
     /// <summary>Lets <see cref="Install"/> find the loaded model behind an executor set.</summary>
     private sealed class LoadedModelHolder : IDisposable
