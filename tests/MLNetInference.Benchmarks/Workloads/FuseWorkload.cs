@@ -16,7 +16,6 @@ internal sealed class FuseWorkload : IWorkload
 {
     private const int SequenceLength = 128;
     private const int LargeBatch = 16;
-    private const string Output = "last_hidden_state";
 
     public string Name => "fuse";
 
@@ -59,23 +58,8 @@ internal sealed class FuseWorkload : IWorkload
             var calls = new List<RawCalls>();
             try
             {
-                var inputNames = original.InputMetadata.Keys.ToList();
-                var tokens = FullLengthTokens.Rows(inputNames, LargeBatch, SequenceLength);
-                var hidden = (int)original.OutputMetadata[Output].Dimensions[^1];
-                var benchmarkVariants = new List<BenchmarkVariant>();
-                foreach (var (batch, callsPerSlice) in new[] { (1, 4), (LargeBatch, 1) })
-                {
-                    var baseline = $"ort-enable-all-original-b{batch}";
-                    var originalCalls = new RawCalls(original, inputNames, tokens, batch, hidden);
-                    calls.Add(originalCalls);
-                    benchmarkVariants.Add(CallVariant.Create(baseline, null, originalCalls.Run, callsPerSlice, batch));
-                    for (var i = 0; i < variants.Length; i++)
-                    {
-                        var variantCalls = new RawCalls(sessions[i], inputNames, tokens, batch, hidden);
-                        calls.Add(variantCalls);
-                        benchmarkVariants.Add(CallVariant.Create($"{variants[i].Name}-b{batch}", baseline, variantCalls.Run, callsPerSlice, batch));
-                    }
-                }
+                var benchmarkVariants = RawCalls.AgainstBaseline(
+                    original, "ort-enable-all-original", [.. variants.Select((v, i) => (v.Name, sessions[i]))], LargeBatch, SequenceLength, calls);
 
                 var note = $"MiniLM fp32, {SequenceLength} real tokens per row; every model in an InferenceSession with identical options " +
                     $"(ORT_ENABLE_ALL, intra-op 1, inter-op 1, sequential); {rounds} interleaved rounds (b1: 4 calls per slice, b16: 1 call); latency per Run call.";

@@ -20,7 +20,6 @@ internal sealed class Int4Workload : IWorkload
 {
     private const int SequenceLength = 128;
     private const int LargeBatch = 16;
-    private const string Output = "last_hidden_state";
 
     public string Name => "p2int4";
 
@@ -78,23 +77,8 @@ internal sealed class Int4Workload : IWorkload
             sessions.Add(fp32);
             var quantized = variants.Select(v => new InferenceSession(paths[v.Name], sessionOptions)).ToList();
             sessions.AddRange(quantized);
-            var inputNames = fp32.InputMetadata.Keys.ToList();
-            var tokens = FullLengthTokens.Rows(inputNames, LargeBatch, SequenceLength);
-            var hidden = (int)fp32.OutputMetadata[Output].Dimensions[^1];
-            var timed = new List<BenchmarkVariant>();
-            foreach (var (batch, callsPerSlice) in new[] { (1, 4), (LargeBatch, 1) })
-            {
-                var baseline = $"minilm-fp32-ort-b{batch}";
-                var fp32Calls = new RawCalls(fp32, inputNames, tokens, batch, hidden);
-                calls.Add(fp32Calls);
-                timed.Add(CallVariant.Create(baseline, null, fp32Calls.Run, callsPerSlice, batch));
-                for (var i = 0; i < variants.Count; i++)
-                {
-                    var variantCalls = new RawCalls(quantized[i], inputNames, tokens, batch, hidden);
-                    calls.Add(variantCalls);
-                    timed.Add(CallVariant.Create($"minilm-{variants[i].Name}-b{batch}", baseline, variantCalls.Run, callsPerSlice, batch));
-                }
-            }
+            var timed = RawCalls.AgainstBaseline(
+                fp32, "minilm-fp32-ort", [.. variants.Select((v, i) => ($"minilm-{v.Name}", quantized[i]))], LargeBatch, SequenceLength, calls);
 
             return new InterleavedRun(timed).Execute(
                 Name,

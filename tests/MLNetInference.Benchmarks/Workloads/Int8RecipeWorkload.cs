@@ -20,7 +20,6 @@ internal sealed class Int8RecipeWorkload : IWorkload
     private const int SequenceLength = 128;
     private const int LargeBatch = 16;
     private const int CosineSentences = 1000;
-    private const string Output = "last_hidden_state";
     private static readonly string[] Recipes = ["fuse+int8-dynamic", "fuse+int8-dynamic-sensitive"];
 
     public string Name => "p2r";
@@ -69,23 +68,8 @@ internal sealed class Int8RecipeWorkload : IWorkload
             var calls = new List<RawCalls>();
             try
             {
-                var inputNames = fp32.InputMetadata.Keys.ToList();
-                var tokens = FullLengthTokens.Rows(inputNames, LargeBatch, SequenceLength);
-                var hidden = (int)fp32.OutputMetadata[Output].Dimensions[^1];
-                var variants = new List<BenchmarkVariant>();
-                foreach (var (batch, callsPerSlice) in new[] { (1, 4), (LargeBatch, 1) })
-                {
-                    var baseline = $"fp32-ort-b{batch}";
-                    var fp32Calls = new RawCalls(fp32, inputNames, tokens, batch, hidden);
-                    calls.Add(fp32Calls);
-                    variants.Add(CallVariant.Create(baseline, null, fp32Calls.Run, callsPerSlice, batch));
-                    for (var i = 0; i < Recipes.Length; i++)
-                    {
-                        var recipeCalls = new RawCalls(sessions[i], inputNames, tokens, batch, hidden);
-                        calls.Add(recipeCalls);
-                        variants.Add(CallVariant.Create($"{Recipes[i]}-b{batch}", baseline, recipeCalls.Run, callsPerSlice, batch));
-                    }
-                }
+                var variants = RawCalls.AgainstBaseline(
+                    fp32, "fp32-ort", [.. Recipes.Select((r, i) => (r, sessions[i]))], LargeBatch, SequenceLength, calls);
 
                 var note = $"MiniLM, {SequenceLength} real tokens per row; all models in InferenceSessions with identical options " +
                     "(ORT_ENABLE_ALL, intra-op 1, inter-op 1, sequential); recipes through OptimizationRecipe; embedding cosine vs fp32 through " +

@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using MLNetInference.Benchmarks.Harness;
 
 namespace MLNetInference.Benchmarks.Workloads;
 
@@ -25,6 +26,41 @@ internal sealed class RawCalls : IDisposable
     }
 
     public float[] Output { get; }
+
+    /// <summary>
+    /// A baseline session against other sessions on the same rows, at batch 1 (4 calls per slice) and
+    /// <paramref name="largeBatch"/> (1 call per slice): variants <c>{baselineName}-b{batch}</c> and
+    /// <c>{name}-b{batch}</c>, each against the baseline of its batch. The calls made are added to
+    /// <paramref name="calls"/>, which the caller disposes.
+    /// </summary>
+    public static List<BenchmarkVariant> AgainstBaseline(
+        InferenceSession baseline,
+        string baselineName,
+        IReadOnlyList<(string Name, InferenceSession Session)> others,
+        int largeBatch,
+        int sequenceLength,
+        List<RawCalls> calls)
+    {
+        var inputNames = baseline.InputMetadata.Keys.ToList();
+        var tokens = FullLengthTokens.Rows(inputNames, largeBatch, sequenceLength);
+        var hidden = (int)baseline.OutputMetadata["last_hidden_state"].Dimensions[^1];
+        var variants = new List<BenchmarkVariant>();
+        foreach (var (batch, callsPerSlice) in new[] { (1, 4), (largeBatch, 1) })
+        {
+            var baselineVariant = $"{baselineName}-b{batch}";
+            var baselineCalls = new RawCalls(baseline, inputNames, tokens, batch, hidden);
+            calls.Add(baselineCalls);
+            variants.Add(CallVariant.Create(baselineVariant, null, baselineCalls.Run, callsPerSlice, batch));
+            foreach (var (name, session) in others)
+            {
+                var otherCalls = new RawCalls(session, inputNames, tokens, batch, hidden);
+                calls.Add(otherCalls);
+                variants.Add(CallVariant.Create($"{name}-b{batch}", baselineVariant, otherCalls.Run, callsPerSlice, batch));
+            }
+        }
+
+        return variants;
+    }
 
     public void Run()
     {
