@@ -16,15 +16,7 @@ public sealed class OpenInferenceClientTests
     [ClassInitialize]
     public static async Task StartAsync(TestContext context)
     {
-        var zip = ZipPath;
-        s_server = await V2TestServer.StartAsync(services =>
-        {
-            services.AddPredictionEnginePool<TextInput, Embedding>().FromFile("minilm", zip);
-            services.AddOpenInference().AddPredictionEnginePool<TextInput, Embedding>();
-        });
-        s_sentences = [.. SentenceCorpus.Load(24)];
-        var pool = s_server.Services.GetRequiredService<PredictionEnginePool<TextInput, Embedding>>();
-        s_expected = [.. (await pool.PredictBatchAsync("minilm", s_sentences.Select(s => new TextInput { Text = s }).ToArray())).Select(e => e.Vector)];
+        (s_server, s_sentences, s_expected) = await StartPoolServerAsync(24);
     }
 
     [ClassCleanup]

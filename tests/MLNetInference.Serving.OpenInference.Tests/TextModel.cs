@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetInference.Models;
@@ -20,6 +21,24 @@ internal static class TextModel
     });
 
     public static string ZipPath => SharedZip.Value;
+
+    /// <summary>
+    /// A V2 server over a pool that serves the zip as "minilm", plus <paramref name="sentenceCount"/> corpus sentences and
+    /// their embeddings from that pool in process, the reference the protocol tests compare against.
+    /// </summary>
+    public static async Task<(V2TestServer Server, string[] Sentences, float[][] Expected)> StartPoolServerAsync(int sentenceCount)
+    {
+        var zip = ZipPath;
+        var server = await V2TestServer.StartAsync(services =>
+        {
+            services.AddPredictionEnginePool<TextInput, Embedding>().FromFile("minilm", zip);
+            services.AddOpenInference().AddPredictionEnginePool<TextInput, Embedding>();
+        });
+        string[] sentences = [.. SentenceCorpus.Load(sentenceCount)];
+        var pool = server.Services.GetRequiredService<PredictionEnginePool<TextInput, Embedding>>();
+        float[][] expected = [.. (await pool.PredictBatchAsync("minilm", sentences.Select(s => new TextInput { Text = s }).ToArray())).Select(e => e.Vector)];
+        return (server, sentences, expected);
+    }
 
     public static double Cosine(float[] a, float[] b)
     {
