@@ -7,7 +7,7 @@ namespace MLNetInference.Models;
 
 /// <summary>
 /// A zoo of tiny models built in code, in the forms real exporters write, for testing the optimizer on the models users
-/// bring: BERT-style encoders at opsets 11 to 20 with the attention mask as PyTorch 1.x and 2.x write it, GELU as Erf,
+/// bring: BERT-style encoders at opsets 8 to 20 with the attention mask as PyTorch 1.x and 2.x write it, GELU as Erf,
 /// as the tanh approximation and as the opset-20 op, layer normalization decomposed and as the opset-17 op, constants
 /// as <c>Constant</c> nodes and as initializers; a ResNet-style CNN at opsets 8 and 13; an encoder whose weights live in
 /// a side file; and a float16 MLP. Weights are random but seeded: the same call always gives the same bytes.
@@ -42,6 +42,8 @@ public static class ZooModels
         void Bert(string name, string description, ZooBertForm form, ulong seed) =>
             models.Add(new ZooModel(name, description, form.Opset, OnnxModelIO.ToBytes(ZooBert.Build(name, form, seed)), new Dictionary<string, byte[]>()));
 
+        Bert("bert-opset8-tanh", "Encoder at opset 8, before Erf, Where and dynamic Slice exist (so no position embeddings): -10000 mask, tanh-approximated GELU, decomposed layer norm, initializers, Shape/Concat reshape targets",
+            new ZooBertForm(8, ZooMask.PyTorch1, ZooGelu.Tanh, ZooLayerNorm.Decomposed, ConstantNodes: false, DynamicReshape: true), 10);
         Bert("bert-opset11-pt2", "Encoder as PyTorch 2.x exports it at opset 11: finfo.min mask, Erf GELU, decomposed layer norm, Constant nodes",
             new ZooBertForm(11, ZooMask.PyTorch2, ZooGelu.Erf, ZooLayerNorm.Decomposed, ConstantNodes: true, DynamicReshape: false), 11);
         Bert("bert-opset11-pt1", "Encoder as PyTorch 1.x exports it at opset 11: -10000 mask, Erf GELU, decomposed layer norm, initializers, Shape/Concat reshape targets",

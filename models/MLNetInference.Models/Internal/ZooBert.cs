@@ -76,14 +76,18 @@ internal static class ZooBert
         // Embeddings, with the position ids sliced from a buffer the way PyTorch exports them.
         var words = g.Node("Gather", "/embeddings/word_embeddings/Gather", [g.Weight("embeddings.word_embeddings.weight", [Vocabulary, Hidden], random.NextArray(Vocabulary * Hidden, 0.5f)), "input_ids"]);
         var types = g.Node("Gather", "/embeddings/token_type_embeddings/Gather", [g.Weight("embeddings.token_type_embeddings.weight", [2, Hidden], random.NextArray(2 * Hidden, 0.5f)), "token_type_ids"]);
-        var shape = g.Node("Shape", "/embeddings/Shape", ["input_ids"]);
-        var length = g.Node("Gather", "/embeddings/Gather", [shape, IndexScalar(g, "/embeddings/Constant_index", 1)], ZooGraph.Int("axis", 0));
-        var length1 = g.Unsqueeze("/embeddings/Unsqueeze", length, 0);
-        var buffer = PositionBuffer(g);
-        var positionIds = g.Node("Slice", "/embeddings/Slice", [buffer, g.Ints("/embeddings/Constant_start", 0), length1, g.Ints("/embeddings/Constant_axis", 1)]);
-        var positions = g.Node("Gather", "/embeddings/position_embeddings/Gather", [g.Weight("embeddings.position_embeddings.weight", [Positions, Hidden], random.NextArray(Positions * Hidden, 0.5f)), positionIds]);
-        var sum = g.Node("Add", "/embeddings/Add", [words, types]);
-        var embedded = g.Node("Add", "/embeddings/Add_1", [sum, positions]);
+        string embedded;
+        if (form.Opset < 10)
+        {
+            // Before opset 10 Slice takes constant starts and ends (attributes), so a sequence-length slice of the
+            // position buffer cannot be written; this form has word and token-type embeddings only.
+            embedded = g.Node("Add", "/embeddings/Add", [words, types]);
+        }
+        else
+        {
+            embedded = PositionEmbedded(g, words, types, random);
+        }
+
         var x = LayerNorm(g, form, "/embeddings/LayerNorm", embedded, random);
 
         var mask = ExtendedMask(g, form.Mask);
@@ -96,6 +100,19 @@ internal static class ZooBert
         var last = x;
         g.Node("Identity", "last_hidden_state", [last]);
         return g.ToModel($"Zoo encoder: opset {form.Opset}, mask {form.Mask}, GELU {form.Gelu}, layer norm {form.LayerNorm}, {(form.ConstantNodes ? "Constant nodes" : "initializers")} for constants.");
+    }
+
+    /// <summary>Adds word, token-type and position embeddings, the position ids sliced to the sequence length from a buffer.</summary>
+    private static string PositionEmbedded(ZooGraph g, string words, string types, DeterministicRandom random)
+    {
+        var shape = g.Node("Shape", "/embeddings/Shape", ["input_ids"]);
+        var length = g.Node("Gather", "/embeddings/Gather", [shape, IndexScalar(g, "/embeddings/Constant_index", 1)], ZooGraph.Int("axis", 0));
+        var length1 = g.Unsqueeze("/embeddings/Unsqueeze", length, 0);
+        var buffer = PositionBuffer(g);
+        var positionIds = g.Node("Slice", "/embeddings/Slice", [buffer, g.Ints("/embeddings/Constant_start", 0), length1, g.Ints("/embeddings/Constant_axis", 1)]);
+        var positions = g.Node("Gather", "/embeddings/position_embeddings/Gather", [g.Weight("embeddings.position_embeddings.weight", [Positions, Hidden], random.NextArray(Positions * Hidden, 0.5f)), positionIds]);
+        var sum = g.Node("Add", "/embeddings/Add", [words, types]);
+        return g.Node("Add", "/embeddings/Add_1", [sum, positions]);
     }
 
     private static string IndexScalar(ZooGraph g, string name, long value)

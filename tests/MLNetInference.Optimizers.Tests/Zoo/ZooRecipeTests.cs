@@ -2,6 +2,8 @@ using System.Diagnostics;
 using MLNetInference.Core.Graph;
 using MLNetInference.Core.Onnx;
 using MLNetInference.Models;
+using MLNetInference.Optimizers.Passes;
+using MLNetInference.Optimizers.Passes.Fusion;
 using MLNetInference.Optimizers.Recipes;
 
 namespace MLNetInference.Optimizers.Tests.Zoo;
@@ -124,6 +126,49 @@ public sealed class ZooRecipeTests
     }
 
     [TestMethod]
+    [DataRow(8L)]
+    [DataRow(7L)]
+    public void Optimize_FuseOnEncoderBeforeOpset9_LeavesAttentionUnfusedAndSaysWhy(long opset)
+    {
+        // Where (the masked_fill mask) exists from opset 9, and the attention rule declares it: below 9 the rule does
+        // not take part, and the result says so. The rest of fuse (LayerNorm, FastGelu) still applies, at the model's opset.
+        var model = OnnxModelIO.Parse(ZooModels.Get("bert-opset8-tanh").Model);
+        model.OpsetImport.Single(o => o.Domain.Length == 0).Version = opset;
+        var bytes = OnnxModelIO.ToBytes(model);
+        Assert.IsEmpty(ModelChecks.FindSchemaProblems(model), "the opset-8 encoder is valid at opset 7 too");
+
+        var result = ModelOptimizer.Optimize(bytes, OptimizationRecipe.Parse("fuse"), new RecipeContext());
+
+        Assert.IsTrue(result.Applied, result.UnchangedReason);
+        Assert.IsEmpty(result.RolledBack, string.Join("; ", result.RolledBack));
+        var optimized = OnnxModelIO.Parse(result.Model);
+        Assert.AreEqual(opset, OpsetInfo.GetDefaultOpset(optimized));
+        Assert.IsFalse(optimized.Graph.Node.Any(n => n.OpType == "Attention"));
+        Assert.AreEqual(model.Graph.Node.Count(n => n.OpType == "Softmax"), optimized.Graph.Node.Count(n => n.OpType == "Softmax"), "the attention pattern is left whole");
+        Assert.IsTrue(optimized.Graph.Node.Any(n => n.OpType == "FastGelu" && n.Domain == OpsetInfo.MicrosoftDomain));
+        Assert.IsFalse(optimized.Graph.Node.Any(n => n.OpType == "ReduceMean"), "every decomposed layer norm fused");
+        var skip = result.SkippedRules.Single(s => s.RuleName == "attention-fusion");
+        StringAssert.Contains(skip.Reason, "Where[9..]");
+        StringAssert.Contains(skip.Reason, $"opset {opset}");
+        Assert.IsGreaterThan(0.9999, result.Verification.MeanCosine);
+    }
+
+    [TestMethod]
+    public void Optimize_AttentionOnlyOnOpset8Encoder_LeavesItUnchangedWithTheReason()
+    {
+        var zoo = ZooModels.Get("bert-opset8-tanh");
+        var model = OnnxModelIO.Parse(zoo.Model);
+        var manager = new PassManager([new RuleBasedPass("attention", [new AttentionFusion()])]);
+
+        var changed = manager.Run(model);
+
+        Assert.IsFalse(changed);
+        CollectionAssert.AreEqual(zoo.Model, OnnxModelIO.ToBytes(model));
+        StringAssert.Contains(manager.LastReport!.SkippedRules.Single().Reason, "Where[9..], and the model imports ai.onnx opset 8");
+    }
+
+    [TestMethod]
+    [DataRow("bert-opset8-tanh")]
     [DataRow("bert-opset12-tanh")]
     [DataRow("bert-opset14-pt2-tanh")]
     public void Optimize_FuseOnTanhGeluEncoder_FusesFastGeluAtTheModelsOpset(string name)

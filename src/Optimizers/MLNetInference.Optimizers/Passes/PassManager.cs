@@ -83,6 +83,7 @@ public sealed class PassManager : ModelPass
         var changes = new int[_passes.Length];
         var disabled = new bool[_passes.Length];
         var rolledBack = new List<PassRollback>();
+        var skipped = FindSkippedRules(model);
         var anyChange = false;
         var iterations = 0;
         var fixpoint = false;
@@ -149,8 +150,42 @@ public sealed class PassManager : ModelPass
             summaries[i] = new PassRunSummary(_passes[i].Name, runs[i], changes[i]);
         }
 
-        LastReport = new PassManagerReport(iterations, fixpoint, summaries) { RolledBack = rolledBack };
+        LastReport = new PassManagerReport(iterations, fixpoint, summaries) { RolledBack = rolledBack, SkippedRules = skipped };
         return anyChange;
+    }
+
+    /// <summary>Lists the rules of this manager's rule-based passes (nested managers included) that the model's opsets rule out.</summary>
+    private List<RuleSkip> FindSkippedRules(ModelProto model)
+    {
+        var skipped = new List<RuleSkip>();
+        OnnxGraph? graph = null;
+        void Visit(IEnumerable<ModelPass> passes)
+        {
+            foreach (var pass in passes)
+            {
+                if (pass is RuleBasedPass rules)
+                {
+                    graph ??= new OnnxGraph(model);
+                    skipped.AddRange(rules.FindSkippedRules(graph));
+                }
+                else if (pass is PassManager nested)
+                {
+                    Visit(nested.Passes);
+                }
+            }
+        }
+
+        try
+        {
+            Visit(_passes);
+        }
+        catch (OnnxFormatException)
+        {
+            // A malformed graph: the passes themselves report it, naming the pass.
+            return [];
+        }
+
+        return skipped;
     }
 
     /// <summary>Runs one pass guarded by a snapshot: whether it changed the model, and the rollback when it failed (the model restored).</summary>

@@ -8,4 +8,10 @@ public sealed record PassManagerReport(int Iterations, bool ReachedFixpoint, IRe
 {
     /// <summary>Gets the passes a guarded run rolled back and left out, in the order it happened; empty when none.</summary>
     public IReadOnlyList<PassRollback> RolledBack { get; init; } = [];
+
+    /// <summary>
+    /// Gets the rules of the run's <see cref="RuleBasedPass"/>es (nested managers included) that did not take part because
+    /// the model's opsets fall outside the op versions they declare, each with the reason; empty when every rule could apply.
+    /// </summary>
+    public IReadOnlyList<RuleSkip> SkippedRules { get; init; } = [];
 }

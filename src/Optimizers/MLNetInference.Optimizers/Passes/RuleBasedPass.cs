@@ -44,6 +44,20 @@ public sealed class RuleBasedPass : ModelPass
     /// <summary>Gets how many times each rule (by name) has rewritten a node, over every run of this pass.</summary>
     public IReadOnlyDictionary<string, int> RuleApplications => _applications;
 
+    /// <summary>Lists the rules that cannot apply to a model at the opsets it imports, each with the reason.</summary>
+    /// <param name="graph">The model's graph.</param>
+    /// <returns>The rules left out, in order; empty when every rule may apply.</returns>
+    internal IEnumerable<RuleSkip> FindSkippedRules(OnnxGraph graph)
+    {
+        foreach (var rule in _rules)
+        {
+            if (rule.GetNotApplicableReason(graph) is { } reason)
+            {
+                yield return new RuleSkip(Name, rule.Name, reason);
+            }
+        }
+    }
+
     /// <summary>Applies rules to a graph in one walk. The caller commits the graph.</summary>
     /// <param name="graph">The graph.</param>
     /// <param name="rules">The rules.</param>

@@ -130,7 +130,7 @@ public static class ModelOptimizer
         {
             return Unchanged(model, recipe, before, passes.LastReport, rolledBack, rolledBack.Count > 0
                 ? $"every change was rolled back: {string.Join("; ", rolledBack)}"
-                : "no pass of the recipe found anything to change in this model") with { Warnings = warnings, Verification = Judge(model, model, samples, recipe).Report ?? new VerificationReport(0, []) };
+                : "no pass of the recipe found anything to change in this model" + SkippedRulesSuffix(passes.LastReport)) with { Warnings = warnings, Verification = Judge(model, model, samples, recipe).Report ?? new VerificationReport(0, []) };
         }
 
         return new OptimizationResult(recipe.ToString(), optimized, before, proto.Graph.Node.Count, model.LongLength, optimized.LongLength, passes.LastReport, judged.Report!)
@@ -139,6 +139,10 @@ public static class ModelOptimizer
             RolledBack = rolledBack,
         };
     }
+
+    /// <summary>Names the rules the model's opsets ruled out, for an unchanged model's reason.</summary>
+    private static string SkippedRulesSuffix(PassManagerReport? report) =>
+        report is { SkippedRules.Count: > 0 } r ? "; rules its opsets rule out: " + string.Join("; ", r.SkippedRules.Select(s => $"{s.RuleName} ({s.Reason})")) : string.Empty;
 
     private static OptimizationResult Unchanged(byte[] model, OptimizationRecipe recipe, int nodes, PassManagerReport? report, IReadOnlyList<PassRollback> rolledBack, string reason) =>
         new(recipe.ToString(), model, nodes, nodes, model.LongLength, model.LongLength, report, new VerificationReport(0, []))

@@ -31,6 +31,12 @@ public sealed record OptimizationResult(
     /// <summary>Gets the passes the safety net rolled back and left out (they broke the graph, threw, or moved the outputs beyond the recipe's tolerance); empty when none.</summary>
     public IReadOnlyList<PassRollback> RolledBack { get; init; } = [];
 
+    /// <summary>
+    /// Gets the fusion and cleanup rules that did not take part because the model's opsets fall outside the op versions
+    /// they declare, each with the reason (<see cref="PassManagerReport.SkippedRules"/>); empty when none.
+    /// </summary>
+    public IReadOnlyList<RuleSkip> SkippedRules => Passes?.SkippedRules ?? [];
+
     /// <summary>Gets what the caller should know about the result, for example that static quantization calibrated on generated inputs.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }

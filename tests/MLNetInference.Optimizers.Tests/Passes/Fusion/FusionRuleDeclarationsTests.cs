@@ -51,9 +51,9 @@ public sealed class FusionRuleDeclarationsTests
         }
 
         var graph = new OnnxGraph(model);
-        foreach (var spec in AllRules().SelectMany(r => r.Emits).Where(s => added.Contains((OpsetInfo.NormalizeDomain(s.Domain), s.OpType))))
+        foreach (var specs in AllRules().SelectMany(r => r.Emits).Where(s => added.Contains((OpsetInfo.NormalizeDomain(s.Domain), s.OpType))).GroupBy(s => (OpsetInfo.NormalizeDomain(s.Domain), s.OpType)))
         {
-            Assert.IsTrue(OpsetInfo.IsSupported(graph, spec), $"the fused model imports what {spec} needs");
+            Assert.IsTrue(specs.Any(s => OpsetInfo.IsSupported(graph, s)), $"the fused model imports what one of {string.Join(", ", specs)} needs");
         }
     }
 

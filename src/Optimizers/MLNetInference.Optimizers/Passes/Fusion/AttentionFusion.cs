@@ -24,15 +24,23 @@ public sealed class AttentionFusion : RewriteRule<AttentionFusion.Match>
     public override string Name => "attention-fusion";
 
     /// <inheritdoc />
-    public override IReadOnlyList<OpSpec> Targets { get; } = [OpSpec.Onnx("Softmax")];
+    /// <remarks>Both signatures: before 13 <c>Softmax</c> flattens its input to 2-D at <c>axis</c> (default 1), from 13 it works on <c>axis</c> alone (default -1); the rule accepts the last axis of a 4-D input, the same in both.</remarks>
+    public override IReadOnlyList<OpSpec> Targets { get; } = [OpSpec.Onnx("Softmax", 1, 12), OpSpec.Onnx("Softmax", 13)];
 
     /// <inheritdoc />
+    /// <remarks>
+    /// <c>Unsqueeze</c>'s axes are read from the attribute (before 13) or the input (from 13); <c>Reshape</c> targets are
+    /// read as inputs (from 5), and one with <c>allowzero</c> set (from 14) is not matched. <c>Shape</c>, <c>Gather</c>,
+    /// <c>Squeeze</c>, <c>Slice</c> and <c>Concat</c> are matched only as shape computations that die with the pattern.
+    /// <c>Where</c> (the <c>masked_fill</c> mask) exists from 9, so the rule does not apply below opset 9.
+    /// </remarks>
     public override IReadOnlyList<OpSpec> Matches { get; } =
     [
-        OpSpec.Onnx("MatMul"), OpSpec.Onnx("Add", 7), OpSpec.Onnx("Div", 7), OpSpec.Onnx("Mul", 7),
-        OpSpec.Onnx("Sub", 7), OpSpec.Onnx("Reshape", 5), OpSpec.Onnx("Transpose"), OpSpec.Onnx("Cast", 6), OpSpec.Onnx("Unsqueeze"),
-        OpSpec.Onnx("Concat", 4), OpSpec.Onnx("Shape"), OpSpec.Onnx("Gather"), OpSpec.Onnx("Squeeze"), OpSpec.Onnx("Slice"),
-        OpSpec.Onnx("Where", 9),
+        OpSpec.Onnx("MatMul"), OpSpec.Onnx("Add", 7), OpSpec.Onnx("Div", 7), OpSpec.Onnx("Mul", 7), OpSpec.Onnx("Sub", 7),
+        OpSpec.Onnx("Reshape", 5, 13), OpSpec.Onnx("Reshape", 14), OpSpec.Onnx("Transpose"), OpSpec.Onnx("Cast", 6),
+        OpSpec.Onnx("Unsqueeze", 1, 12), OpSpec.Onnx("Unsqueeze", 13), OpSpec.Onnx("Concat", 4), OpSpec.Onnx("Shape", 1, 14),
+        OpSpec.Onnx("Shape", 15), OpSpec.Onnx("Gather"), OpSpec.Onnx("Squeeze", 1, 12), OpSpec.Onnx("Squeeze", 13),
+        OpSpec.Onnx("Slice", 1, 9), OpSpec.Onnx("Slice", 10), OpSpec.Onnx("Where", 9),
     ];
 
     /// <inheritdoc />
@@ -190,7 +198,7 @@ public sealed class AttentionFusion : RewriteRule<AttentionFusion.Match>
             }
         }
 
-        var reshape = graph.GetConsumers(merge.Output[0]).SingleOrDefault(n => n.OpType == "Reshape" && IsOnnxDomain(n) && n.Input[0] == merge.Output[0]);
+        var reshape = graph.GetConsumers(merge.Output[0]).SingleOrDefault(n => n.OpType == "Reshape" && IsOnnxDomain(n) && n.Input[0] == merge.Output[0] && GetInt(n, "allowzero", 0) == 0);
         if (reshape is null || !TryReadShape(graph, reshape.Input[1], out var outShape) || outShape.Length != 3 || outShape[2] != hidden)
         {
             return null;
@@ -224,7 +232,7 @@ public sealed class AttentionFusion : RewriteRule<AttentionFusion.Match>
         }
 
         var reshape = graph.GetInputProducer(transpose, 0, "Reshape");
-        if (reshape is null || !IsOnnxDomain(reshape) || !TryReadShape(graph, reshape.Input[1], out var shape) || shape.Length != 4
+        if (reshape is null || !IsOnnxDomain(reshape) || GetInt(reshape, "allowzero", 0) != 0 || !TryReadShape(graph, reshape.Input[1], out var shape) || shape.Length != 4
             || shape[2] <= 0 || shape[3] <= 0)
         {
             return null;

@@ -26,7 +26,12 @@ public sealed class BatchNormIntoConvFusion : RewriteRule<BatchNormIntoConvFusio
     public override string Name => "batchnorm-into-conv-fusion";
 
     /// <inheritdoc />
-    public override IReadOnlyList<OpSpec> Targets { get; } = [OpSpec.Onnx("BatchNormalization")];
+    /// <remarks>
+    /// From 7, where inference mode is the op's only mode (before 7 <c>is_test</c> defaults to 0, training); the
+    /// <c>spatial</c> attribute of 7 and 8 must be 1; from 14 <c>training_mode</c> must be 0.
+    /// </remarks>
+    public override IReadOnlyList<OpSpec> Targets { get; } =
+        [OpSpec.Onnx("BatchNormalization", 7, 8), OpSpec.Onnx("BatchNormalization", 9, 13), OpSpec.Onnx("BatchNormalization", 14)];
 
     /// <inheritdoc />
     public override IReadOnlyList<OpSpec> Matches { get; } = [OpSpec.Onnx("Conv")];

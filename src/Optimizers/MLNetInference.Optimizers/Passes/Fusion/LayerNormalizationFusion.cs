@@ -27,18 +27,22 @@ public sealed class LayerNormalizationFusion : RewriteRule<LayerNormalizationFus
     public override string Name => "layer-normalization-fusion";
 
     /// <inheritdoc />
-    public override IReadOnlyList<OpSpec> Targets { get; } = [OpSpec.Onnx("ReduceMean")];
+    /// <remarks>Both signatures: axes as an attribute before opset 18, as an input from 18.</remarks>
+    public override IReadOnlyList<OpSpec> Targets { get; } = [OpSpec.Onnx("ReduceMean", 1, 17), OpSpec.Onnx("ReduceMean", 18)];
 
     /// <inheritdoc />
     public override IReadOnlyList<OpSpec> Matches { get; } =
         [OpSpec.Onnx("Sub", 7), OpSpec.Onnx("Pow", 7), OpSpec.Onnx("Add", 7), OpSpec.Onnx("Sqrt", 6), OpSpec.Onnx("Div", 7), OpSpec.Onnx("Mul", 7)];
 
     /// <inheritdoc />
-    /// <remarks>Version 1: ONNX Runtime's registration in the ONNX domain, the same signature as ONNX's op of opset 17.</remarks>
-    public override IReadOnlyList<OpSpec> Emits { get; } = [OnnxRuntimeLayerNormalization];
+    /// <remarks>ONNX Runtime's registration in the ONNX domain below opset 17, ONNX's own op (the same signature) from 17.</remarks>
+    public override IReadOnlyList<OpSpec> Emits { get; } = LayerNormalizationOp;
 
-    /// <summary>Gets <c>LayerNormalization</c> as ONNX Runtime runs it: in the ONNX domain from version 1 (ONNX's own op from 17).</summary>
-    public static OpSpec OnnxRuntimeLayerNormalization { get; } = OpSpec.Onnx("LayerNormalization", 1);
+    /// <summary>
+    /// Gets <c>LayerNormalization</c> as ONNX Runtime runs it: below opset 17 its own registration in the ONNX domain
+    /// (versions 1 to 16), from 17 ONNX's op, which adopted the same signature.
+    /// </summary>
+    public static IReadOnlyList<OpSpec> LayerNormalizationOp { get; } = [OpSpec.Onnx("LayerNormalization", 1, 16), OpSpec.Onnx("LayerNormalization", 17)];
 
     /// <inheritdoc />
     public override void Rewrite(OnnxGraph graph, Match match)

@@ -28,10 +28,16 @@ public sealed class MatMulAddToGemmFusion : RewriteRule<MatMulAddToGemmFusion.Ma
     public override IReadOnlyList<OpSpec> Targets { get; } = [OpSpec.Onnx("Add", 7)];
 
     /// <inheritdoc />
-    public override IReadOnlyList<OpSpec> Matches { get; } = [OpSpec.Onnx("MatMul")];
+    /// <remarks>
+    /// <c>Flatten</c>, <c>Gemm</c> and <c>Reshape</c> (its target as an input, from 5) are read as producers whose output
+    /// is known to be 2-D; the unary elementwise ops it looks through keep their input's shape at every version.
+    /// </remarks>
+    public override IReadOnlyList<OpSpec> Matches { get; } =
+        [OpSpec.Onnx("MatMul"), OpSpec.Onnx("Flatten"), OpSpec.Onnx("Gemm", 7, 10), OpSpec.Onnx("Gemm", 11), OpSpec.Onnx("Reshape", 5, 13), OpSpec.Onnx("Reshape", 14)];
 
     /// <inheritdoc />
-    public override IReadOnlyList<OpSpec> Emits { get; } = [OpSpec.Onnx("Gemm", 7)];
+    /// <remarks>From 7 (no <c>broadcast</c> attribute; the bias broadcasts); the rule always gives <c>C</c>, which 11 made optional.</remarks>
+    public override IReadOnlyList<OpSpec> Emits { get; } = [OpSpec.Onnx("Gemm", 7, 10), OpSpec.Onnx("Gemm", 11)];
 
     /// <inheritdoc />
     public override void Rewrite(OnnxGraph graph, Match match)

@@ -29,7 +29,7 @@ public sealed class SkipLayerNormalizationFusion : RewriteRule<SkipLayerNormaliz
 
     /// <inheritdoc />
     /// <remarks>Any default-domain opset: ONNX's op from 17, ONNX Runtime's (same signature) below it.</remarks>
-    public override IReadOnlyList<OpSpec> Targets { get; } = [LayerNormalizationFusion.OnnxRuntimeLayerNormalization];
+    public override IReadOnlyList<OpSpec> Targets { get; } = LayerNormalizationFusion.LayerNormalizationOp;
 
     /// <inheritdoc />
     public override IReadOnlyList<OpSpec> Matches { get; } = [OpSpec.Onnx("Add", 7), OpSpec.Onnx("MatMul")];

@@ -26,10 +26,17 @@ public sealed class ConstantShapeFoldingRule : RewriteRule<ConstantShapeFoldingR
     public override string Name => "constant-shape-folding";
 
     /// <inheritdoc />
+    /// <remarks>
+    /// <c>Unsqueeze</c> and <c>Squeeze</c> take their axes from the attribute (before 13) or the input (from 13);
+    /// <c>Shape</c>'s <c>start</c> and <c>end</c> (from 15) are honoured; <c>Slice</c> from 10 (starts and ends as inputs),
+    /// <c>Cast</c> from 6 (<c>to</c> as an integer), <c>Concat</c> from 4 (<c>axis</c> required) and the arithmetic from 7
+    /// (broadcasting without the <c>broadcast</c> attribute).
+    /// </remarks>
     public override IReadOnlyList<OpSpec> Targets { get; } =
     [
-        OpSpec.Onnx("Shape"), OpSpec.Onnx("Gather"), OpSpec.Onnx("Unsqueeze"), OpSpec.Onnx("Squeeze"), OpSpec.Onnx("Concat", 4),
-        OpSpec.Onnx("Cast", 6), OpSpec.Onnx("Slice", 10), OpSpec.Onnx("Add", 7), OpSpec.Onnx("Sub", 7), OpSpec.Onnx("Mul", 7), OpSpec.Onnx("Div", 7),
+        OpSpec.Onnx("Shape", 1, 14), OpSpec.Onnx("Shape", 15), OpSpec.Onnx("Gather"), OpSpec.Onnx("Unsqueeze", 1, 12), OpSpec.Onnx("Unsqueeze", 13),
+        OpSpec.Onnx("Squeeze", 1, 12), OpSpec.Onnx("Squeeze", 13), OpSpec.Onnx("Concat", 4), OpSpec.Onnx("Cast", 6), OpSpec.Onnx("Slice", 10),
+        OpSpec.Onnx("Add", 7), OpSpec.Onnx("Sub", 7), OpSpec.Onnx("Mul", 7), OpSpec.Onnx("Div", 7),
     ];
 
     /// <inheritdoc />

@@ -15,7 +15,11 @@ public sealed class DropoutEliminationRule : RewriteRule<ValueForwardingMatch>
     public override string Name => "dropout-elimination";
 
     /// <inheritdoc />
-    public override IReadOnlyList<OpSpec> Targets { get; } = [OpSpec.Onnx("Dropout")];
+    /// <remarks>
+    /// From 7, where a Dropout without <c>is_test</c> runs in inference mode (before 7 <c>is_test</c> defaults to 0,
+    /// training); from 12 <c>ratio</c> and <c>training_mode</c> are inputs, and <c>training_mode</c> must be a constant false.
+    /// </remarks>
+    public override IReadOnlyList<OpSpec> Targets { get; } = [OpSpec.Onnx("Dropout", 7, 11), OpSpec.Onnx("Dropout", 12)];
 
     /// <inheritdoc />
     public override IReadOnlyList<OpSpec> Matches { get; } = [];
