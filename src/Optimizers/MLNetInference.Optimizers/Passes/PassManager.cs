@@ -154,7 +154,7 @@ public sealed class PassManager : ModelPass
         return anyChange;
     }
 
-    /// <summary>Lists the rules of this manager's rule-based passes (nested managers included) that the model's opsets rule out.</summary>
+    /// <summary>Lists the rules of this manager's rule-based passes and cleanup (nested managers included) that the model's opsets rule out.</summary>
     private List<RuleSkip> FindSkippedRules(ModelProto model)
     {
         var skipped = new List<RuleSkip>();
@@ -167,6 +167,11 @@ public sealed class PassManager : ModelPass
                 {
                     graph ??= new OnnxGraph(model);
                     skipped.AddRange(rules.FindSkippedRules(graph));
+                }
+                else if (pass is RemoveIdentityAndDropout cleanup)
+                {
+                    graph ??= new OnnxGraph(model);
+                    skipped.AddRange(RuleBasedPass.FindSkippedRules(cleanup.Name, cleanup.Rules, graph));
                 }
                 else if (pass is PassManager nested)
                 {

@@ -15,6 +15,9 @@ public sealed class RemoveIdentityAndDropout : ModelPass
     /// <inheritdoc />
     public override string Name => "remove-identity-dropout";
 
+    /// <summary>Gets the pass's rules, for the report of the rules a model's opsets rule out.</summary>
+    internal IReadOnlyList<RewriteRule> Rules => _rules;
+
     /// <inheritdoc />
     protected override bool RunCore(ModelProto model)
     {

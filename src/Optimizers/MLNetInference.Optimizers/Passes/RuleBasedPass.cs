@@ -47,13 +47,20 @@ public sealed class RuleBasedPass : ModelPass
     /// <summary>Lists the rules that cannot apply to a model at the opsets it imports, each with the reason.</summary>
     /// <param name="graph">The model's graph.</param>
     /// <returns>The rules left out, in order; empty when every rule may apply.</returns>
-    internal IEnumerable<RuleSkip> FindSkippedRules(OnnxGraph graph)
+    internal IEnumerable<RuleSkip> FindSkippedRules(OnnxGraph graph) => FindSkippedRules(Name, _rules, graph);
+
+    /// <summary>Lists the rules of a pass that cannot apply to a model at the opsets it imports, each with the reason.</summary>
+    /// <param name="passName">The pass's name.</param>
+    /// <param name="rules">The pass's rules.</param>
+    /// <param name="graph">The model's graph.</param>
+    /// <returns>The rules left out, in order; empty when every rule may apply.</returns>
+    internal static IEnumerable<RuleSkip> FindSkippedRules(string passName, IEnumerable<RewriteRule> rules, OnnxGraph graph)
     {
-        foreach (var rule in _rules)
+        foreach (var rule in rules)
         {
             if (rule.GetNotApplicableReason(graph) is { } reason)
             {
-                yield return new RuleSkip(Name, rule.Name, reason);
+                yield return new RuleSkip(passName, rule.Name, reason);
             }
         }
     }
