@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using MLNetInference.Models;
 
 namespace MLNetInference.Tuning.Tests;
@@ -63,6 +64,54 @@ public sealed class ZooTuningTests
             StringAssert.Contains(firstLines, "found nothing to quantize");
             Assert.AreEqual(TrialStatus.Failed, result.Report.Trials.First(t => t.Configuration.Candidate.Name == "int4").Status);
             Assert.AreEqual(TrialStatus.RejectedAccuracy, result.Report.Trials.First(t => t.Configuration.Candidate.Name == "int8-unfused").Status);
+        }
+        finally
+        {
+            if (Directory.Exists(output))
+            {
+                Directory.Delete(output, recursive: true);
+            }
+        }
+    }
+
+    [TestMethod]
+    [Timeout(240_000, CooperativeCancellation = true)]
+    public async Task TuneAsync_QuickOnFloat16InputModel_RunsEndToEndAndSaysWhichRecipesFailedOrLeftItUnchanged()
+    {
+        var output = Path.Combine(Path.GetTempPath(), $"tuner-zoo-{Guid.NewGuid():N}");
+        try
+        {
+            // A float16 MLP: generated float16 inputs, float16 outputs compared as floats; no float weight for the
+            // quantizers, nothing for the fusions.
+            var path = ZooModels.Get("mlp-fp16").WriteTo(output);
+            var request = Request(path, output, 0.01,
+                [new("original", RecipeCandidate.NoRecipe), new("fuse", "fuse"), new("int8-unfused", "int8-dynamic"), new("int4", "fuse+int4-weights"), new("fp16", "fp16")]);
+
+            var result = await ModelTuner.TuneAsync(request, cancellationToken: TestContext.CancellationToken);
+
+            var markdown = result.Report.ToMarkdown();
+            TestContext.WriteLine(markdown);
+            var original = result.Report.Trials.First(t => t.Configuration.Candidate.Name == "original" && t.Accuracy is not null);
+            Assert.AreEqual(TrialStatus.Passed, original.Status, original.Error);
+            Assert.IsGreaterThan(0, original.Accuracy!.SampleCount);
+            Assert.AreEqual(1.0, original.Accuracy.MeanCosine, 1e-9, "the float16 outputs were compared");
+            Assert.IsGreaterThan(0.0, original.Performance!.RowsPerSecond, "float16 rows were batched and run");
+
+            Assert.AreEqual(TrialStatus.Failed, result.Report.Trials.First(t => t.Configuration.Candidate.Name == "int8-unfused").Status);
+            Assert.IsNotNull(result.Report.QuantizationWarning);
+            StringAssert.Contains(result.Report.FailedRecipes["int8-unfused"], "found nothing to quantize");
+            StringAssert.Contains(result.Report.UnchangedRecipes["fuse"], "no pass of the recipe found anything to change");
+            Assert.IsTrue(result.Report.UnchangedRecipes.ContainsKey("fp16"), "converting a float16 model to float16 changes nothing");
+
+            var firstLines = string.Join('\n', markdown.Split('\n').Take(5));
+            StringAssert.Contains(firstLines, "No quantized recipe passed");
+            StringAssert.Contains(firstLines, "Failed recipes: ");
+            StringAssert.Contains(firstLines, "int8-unfused:");
+            StringAssert.Contains(firstLines, "left the model unchanged");
+            StringAssert.Contains(firstLines, "fuse: no pass of the recipe found anything to change");
+
+            using var session = new InferenceSession(result.ModelPath);
+            Assert.AreEqual(TensorElementType.Float16, session.InputMetadata["features"].ElementDataType);
         }
         finally
         {

@@ -48,9 +48,18 @@ public static class ModelTuner
 
         progress?.Report(new TuningProgress("report", 0, 1, "writing the model and the reports"));
         evaluator.Dispose();
+        var unchanged = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var candidate in outcome.Trials.Where(t => !t.IsBaseline && t.Status != TrialStatus.Failed).Select(t => t.Configuration.Candidate).DistinctBy(c => c.Name))
+        {
+            if (evaluator.UnchangedReason(candidate) is { } reason)
+            {
+                unchanged[candidate.Name] = reason;
+            }
+        }
+
         var output = Path.GetFullPath(request.OutputDirectory);
         Directory.CreateDirectory(output);
-        var report = new TuningReport(Path.GetFullPath(request.ModelPath), request, outcome.Strategy, outcome.Trials, outcome.Best, outcome.Baseline, clock.Elapsed, cache.Hits, cache.Misses);
+        var report = new TuningReport(Path.GetFullPath(request.ModelPath), request, outcome.Strategy, outcome.Trials, outcome.Best, outcome.Baseline, clock.Elapsed, cache.Hits, cache.Misses, unchanged);
         var result = new TuningResult(report, output);
         File.WriteAllBytes(result.ModelPath, evaluator.BuildModel(outcome.Best.Configuration.Candidate));
         ReportFiles.WriteTunedModel(outcome.Best, result.TunedModelPath);

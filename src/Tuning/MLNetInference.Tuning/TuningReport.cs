@@ -15,7 +15,8 @@ public sealed class TuningReport
         TuningTrial? baseline,
         TimeSpan elapsed,
         int cacheHits,
-        int evaluations)
+        int evaluations,
+        IReadOnlyDictionary<string, string>? unchangedRecipes = null)
     {
         ModelPath = modelPath;
         Metric = request.Metric;
@@ -32,6 +33,11 @@ public sealed class TuningReport
         Assumptions = request.Cost;
         Machine = $"{Environment.ProcessorCount} logical cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription.Trim()}, {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}";
         QuantizationWarning = DescribeQuantizationFailure(trials);
+        UnchangedRecipes = unchangedRecipes ?? new Dictionary<string, string>(StringComparer.Ordinal);
+        FailedRecipes = trials
+            .Where(t => !t.IsBaseline && t.Status == TrialStatus.Failed)
+            .GroupBy(t => t.Configuration.Candidate.Name, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(t => t.Error).FirstOrDefault(e => !string.IsNullOrEmpty(e)) ?? "failed", StringComparer.Ordinal);
         BestCost = best.Performance is { } p ? CostEstimate.For(best.Configuration, p, request.Cost) : null;
         BaselineCost = baseline?.Performance is { } b ? CostEstimate.For(baseline.Configuration, b, request.Cost) : null;
     }
@@ -87,6 +93,15 @@ public sealed class TuningReport
     /// </summary>
     public string? QuantizationWarning { get; }
 
+    /// <summary>Gets, by candidate name, why each recipe whose trials all failed failed (the first error); empty when none did.</summary>
+    public IReadOnlyDictionary<string, string> FailedRecipes { get; }
+
+    /// <summary>
+    /// Gets, by candidate name, why each recipe left the model as it was (its trials ran the original model), such as
+    /// the fusion rules the model's opsets rule out; empty when every recipe changed the model.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> UnchangedRecipes { get; }
+
     /// <summary>Gets the best configuration's estimated cost per million predictions.</summary>
     public CostEstimate? BestCost { get; }
 
@@ -106,8 +121,18 @@ public sealed class TuningReport
             s.AppendLine(c, $"- **{warning}**");
         }
 
+        if (FailedRecipes.Count > 0)
+        {
+            s.AppendLine(c, $"- Failed recipes: {string.Join("; ", FailedRecipes.Select(p => $"{p.Key}: {p.Value.ReplaceLineEndings(" ").TrimEnd('.')}"))}.");
+        }
+
+        if (UnchangedRecipes.Count > 0)
+        {
+            s.AppendLine(c, $"- Recipes that left the model unchanged (their trials ran the original): {string.Join("; ", UnchangedRecipes.Select(p => $"{p.Key}: {p.Value}"))}.");
+        }
+
         s.AppendLine(c, $"- Goal: maximum throughput at {Concurrency} closed-loop clients, {(Metric == AccuracyMetric.Cosine ? "mean cosine to the original" : "top-1 agreement with the original")} ≥ {1 - MaxDrop:F4}{(P99CeilingMs is { } ms ? $", p99 ≤ {ms:F1} ms" : string.Empty)}.");
-        s.AppendLine(c, $"- Best: #{Best.Id} {Best.Configuration}: {Describe(Best)}.");
+        s.AppendLine(c, $"- Best: #{Best.Id} {Best.Configuration}: {Describe(Best)}{(UnchangedRecipes.ContainsKey(Best.Configuration.Candidate.Name) ? " (its recipe left the model unchanged: the tuned model is the original)" : string.Empty)}.");
         if (Baseline is { } baseline)
         {
             s.AppendLine(c, $"- Baseline (ONNX Runtime defaults on the original model, one request per Run): #{baseline.Id}: {Describe(baseline)}; speedup {SpeedupOverBaseline?.ToString("F2", c) ?? "—"}×.");

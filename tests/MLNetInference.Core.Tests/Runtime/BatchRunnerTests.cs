@@ -120,6 +120,30 @@ public sealed class BatchRunnerTests
     }
 
     [TestMethod]
+    public void Run_Float16Rows_BatchEqualsOneRowAtATime()
+    {
+        // The zoo's float16 MLP: float16 [batch, 16] in, float16 [batch, 8] out.
+        using var model = new OnnxSessionFactory().Create(ZooModels.Get("mlp-fp16").Model, new OnnxSessionOptions(), "mlp-fp16");
+        var runner = new BatchRunner(model, new BatchRunnerOptions());
+        var rows = Enumerable.Range(0, 3)
+            .Select(r => RowTensor.FromArray(Enumerable.Range(0, 16).Select(i => (Microsoft.ML.OnnxRuntime.Float16)MathF.Sin((r * 16) + i)).ToArray(), 16))
+            .ToArray();
+
+        using var together = runner.Run(rows);
+
+        Assert.AreEqual(1, together.RunCount);
+        for (var r = 0; r < rows.Length; r++)
+        {
+            using var alone = runner.Run([rows[r]]);
+            var expected = alone.GetRowArray<Microsoft.ML.OnnxRuntime.Float16>(0, 0);
+            var actual = together.GetRowArray<Microsoft.ML.OnnxRuntime.Float16>(0, r);
+            Assert.HasCount(8, actual);
+            Assert.IsTrue(expected.Select(v => (float)v).SequenceEqual(actual.Select(v => (float)v)), $"row {r}");
+            Assert.IsTrue(actual.Any(v => (float)v != 0f), $"row {r} is not all zeros");
+        }
+    }
+
+    [TestMethod]
     public void Run_RowWithWrongElementType_ThrowsNamingTheInput()
     {
         var runner = new BatchRunner(TestModels.MiniLm);

@@ -184,6 +184,7 @@ public sealed class BatchRunner
                     TensorElementType.Int64 => Pack<long>(plan, rows, i, count, padded, keyCount, total, shape),
                     TensorElementType.Int32 => Pack<int>(plan, rows, i, count, padded, keyCount, total, shape),
                     TensorElementType.Double => Pack<double>(plan, rows, i, count, padded, keyCount, total, shape),
+                    TensorElementType.Float16 => Pack<Float16>(plan, rows, i, count, padded, keyCount, total, shape),
                     _ => throw new NotSupportedException($"Input '{plan.Name}' has element type {plan.ElementType}."),
                 };
             }
@@ -208,6 +209,9 @@ public sealed class BatchRunner
                         break;
                     case double[] d:
                         ArrayPool<double>.Shared.Return(d);
+                        break;
+                    case Float16[] h:
+                        ArrayPool<Float16>.Shared.Return(h);
                         break;
                 }
             }
@@ -256,9 +260,17 @@ public sealed class BatchRunner
         return (value, buffer);
     }
 
+    /// <summary>The array element type rows give for an input: <see cref="TensorMetadata.ClrType"/>, and ONNX Runtime's <see cref="Float16"/> for float16.</summary>
+    private static Type? ElementClrType(TensorMetadata meta) => meta.ElementType == TensorElementType.Float16 ? typeof(Float16) : meta.ClrType;
+
     private static T ConvertPad<T>(double pad)
         where T : unmanaged
     {
+        if (typeof(T) == typeof(Float16))
+        {
+            return (T)(object)(Float16)(float)pad;
+        }
+
         if (typeof(T) == typeof(float))
         {
             return (T)(object)(float)pad;
@@ -302,7 +314,7 @@ public sealed class BatchRunner
                 throw new InvalidInputException(plan.Name, $"Row {rowIndex} gives no value for input '{plan.Name}' ({plan.Meta}).", rowIndex);
             }
 
-            var expected = plan.Meta.ClrType;
+            var expected = ElementClrType(plan.Meta);
             var actual = tensor.Values.GetType().GetElementType();
             if (actual != expected)
             {
@@ -343,9 +355,9 @@ public sealed class BatchRunner
 
     private static InputPlan PlanInput(TensorMetadata meta, BatchRunnerOptions options, List<string> keys, string modelName)
     {
-        if (meta.ClrType is null || meta.ElementType is not (TensorElementType.Float or TensorElementType.Int64 or TensorElementType.Int32 or TensorElementType.Double))
+        if (ElementClrType(meta) is null || meta.ElementType is not (TensorElementType.Float or TensorElementType.Int64 or TensorElementType.Int32 or TensorElementType.Double or TensorElementType.Float16))
         {
-            throw new NotSupportedException($"Input '{meta.Name}' of model '{modelName}' has element type {meta.ElementType}; the batch runner packs float, int64, int32 and double inputs.");
+            throw new NotSupportedException($"Input '{meta.Name}' of model '{modelName}' has element type {meta.ElementType}; the batch runner packs float, float16, int64, int32 and double inputs.");
         }
 
         if (meta.Rank == 0)

@@ -105,14 +105,14 @@ public readonly struct RowTensor
     /// <summary>Gets whether this row tensor holds no array (the default value).</summary>
     public bool IsEmpty => Values is null;
 
-    /// <summary>Creates a row from an array of a supported element type (float, long, int, double).</summary>
+    /// <summary>Creates a row from an array of a supported element type (float, long, int, double, or ONNX Runtime's Float16).</summary>
     /// <param name="values">The values.</param>
     /// <param name="length">How many leading values belong to the row.</param>
     /// <returns>The row tensor.</returns>
     /// <exception cref="ArgumentException">The array's element type is not supported.</exception>
     public static RowTensor FromArray(Array values, int length) => FromArray(values, 0, length);
 
-    /// <summary>Creates a row from a slice of an array of a supported element type (float, long, int, double).</summary>
+    /// <summary>Creates a row from a slice of an array of a supported element type (float, long, int, double, or ONNX Runtime's Float16).</summary>
     /// <param name="values">The values.</param>
     /// <param name="offset">Where the row starts.</param>
     /// <param name="length">How many values belong to the row.</param>
@@ -123,8 +123,8 @@ public readonly struct RowTensor
         ArgumentNullException.ThrowIfNull(values);
         return values switch
         {
-            float[] or long[] or int[] or double[] => new RowTensor(values, offset, length),
-            _ => throw new ArgumentException($"Arrays of {values.GetType().GetElementType()} are not supported; use float, long, int or double.", nameof(values)),
+            float[] or long[] or int[] or double[] or Microsoft.ML.OnnxRuntime.Float16[] => new RowTensor(values, offset, length),
+            _ => throw new ArgumentException($"Arrays of {values.GetType().GetElementType()} are not supported; use float, long, int, double or Float16.", nameof(values)),
         };
     }
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using MLNetInference.Core.Onnx;
+using MLNetInference.Optimizers;
 using MLNetInference.Optimizers.Passes;
 using MLNetInference.Optimizers.Quantization;
 using MLNetInference.Optimizers.Quantization.Int4;
@@ -21,6 +22,7 @@ internal sealed class OnnxTrialEvaluator : ITrialEvaluator, IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly OnnxSessionFactory _factory = new();
     private readonly Dictionary<string, byte[]> _models = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?> _unchanged = new(StringComparer.Ordinal);
     private List<Dictionary<string, (float[] Values, long[] Shape)>>? _expected;
     private string? _groupKey;
     private List<OnnxModelSession> _group = [];
@@ -51,7 +53,7 @@ internal sealed class OnnxTrialEvaluator : ITrialEvaluator, IDisposable
         var proto = OnnxModelIO.Parse(_original);
         var passes = Passes(candidate, includeQuantization: true, _samples);
         passes.RollBackFailedPasses = true;
-        passes.Run(proto);
+        var changed = passes.Run(proto);
         if (passes.LastReport is { RolledBack.Count: > 0 } report)
         {
             // The trial would not be the recipe it is named after: it fails, with the reason, and the search goes on.
@@ -63,7 +65,8 @@ internal sealed class OnnxTrialEvaluator : ITrialEvaluator, IDisposable
             throw new InvalidOperationException($"Recipe '{candidate.Recipe}' found nothing to quantize in this model (no float weight its quantizer rewrites), so the trial would be the float model.");
         }
 
-        built = OnnxModelIO.ToBytes(proto);
+        _unchanged[candidate.Key] = changed ? null : "no pass of the recipe found anything to change in this model" + SkippedRules(passes.LastReport);
+        built = changed ? OnnxModelIO.ToBytes(proto) : _original;
         if (_models.Count > 8)
         {
             _models.Clear();
@@ -71,6 +74,33 @@ internal sealed class OnnxTrialEvaluator : ITrialEvaluator, IDisposable
 
         _models[candidate.Key] = built;
         return built;
+    }
+
+    /// <summary>
+    /// Says why a candidate's recipe left the model as it was (its trials then run the original), or
+    /// <see langword="null"/> when it changed the model, has no recipe, or cannot be built (its trials fail and say why).
+    /// </summary>
+    public string? UnchangedReason(RecipeCandidate candidate)
+    {
+        if (candidate.Recipe == RecipeCandidate.NoRecipe)
+        {
+            return null;
+        }
+
+        if (!_unchanged.ContainsKey(candidate.Key))
+        {
+            try
+            {
+                _models.Remove(candidate.Key);
+                BuildModel(candidate);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or PassFailedException)
+            {
+                return null;
+            }
+        }
+
+        return _unchanged.GetValueOrDefault(candidate.Key);
     }
 
     public IReadOnlyList<string> QuantizedNodes(RecipeCandidate candidate, CancellationToken cancellationToken)
@@ -142,6 +172,13 @@ internal sealed class OnnxTrialEvaluator : ITrialEvaluator, IDisposable
             foreach (var (name, tensor) in sample.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
                 hash.AppendData(System.Text.Encoding.UTF8.GetBytes(name + ":" + string.Join(',', tensor.Shape) + ":" + tensor.Data.GetType().Name));
+                if (tensor.Data is Float16[] half)
+                {
+                    // Float16 is a struct, not a primitive: Buffer cannot copy it.
+                    hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(half.AsSpan()));
+                    continue;
+                }
+
                 var bytes = new byte[Buffer.ByteLength(tensor.Data)];
                 Buffer.BlockCopy(tensor.Data, 0, bytes, 0, bytes.Length);
                 hash.AppendData(bytes);
@@ -154,6 +191,9 @@ internal sealed class OnnxTrialEvaluator : ITrialEvaluator, IDisposable
     /// <summary>Tells whether a recipe has an INT8 or INT4 step.</summary>
     internal static bool IsQuantizing(string recipe) =>
         recipe.Contains("int8", StringComparison.Ordinal) || recipe.Contains(OptimizationRecipe.Int4Weights, StringComparison.Ordinal);
+
+    private static string SkippedRules(PassManagerReport? report) =>
+        report is { SkippedRules.Count: > 0 } r ? "; rules its opsets rule out: " + string.Join("; ", r.SkippedRules.Select(s => $"{s.RuleName} ({s.Reason})")) : string.Empty;
 
     private static bool QuantizationChanged(PassManager passes)
     {
@@ -239,7 +279,13 @@ internal sealed class OnnxTrialEvaluator : ITrialEvaluator, IDisposable
     {
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = Math.Max(1, Environment.ProcessorCount) };
         using var session = new InferenceSession(model, options);
-        var outputs = session.OutputMetadata.Where(o => o.Value.ElementDataType == TensorElementType.Float).Select(o => o.Key);
+        // Float outputs are compared, whatever their precision (a float16 model's outputs are widened).
+        var outputs = session.OutputMetadata.Where(o => o.Value.ElementDataType is TensorElementType.Float or TensorElementType.Float16 or TensorElementType.Double).Select(o => o.Key).ToList();
+        if (outputs.Count == 0)
+        {
+            throw new InvalidOperationException($"The model has no float, float16 or double output to compare with the original's (outputs: {string.Join(", ", session.OutputMetadata.Select(o => $"{o.Key} {o.Value.ElementDataType}"))}).");
+        }
+
         var runner = new SampleRunner(session, outputs, ReferenceEquals(model, _original) ? "original" : "candidate");
         var results = new List<Dictionary<string, (float[], long[])>>(count);
         foreach (var sample in _samples.Take(count))
@@ -248,12 +294,28 @@ internal sealed class OnnxTrialEvaluator : ITrialEvaluator, IDisposable
             var map = new Dictionary<string, (float[], long[])>(StringComparer.Ordinal);
             for (var o = 0; o < run.Count; o++)
             {
-                map[run.OutputNames[o]] = (run.ToFloatArray(o), run.GetShape(o));
+                map[run.OutputNames[o]] = (run.GetElementType(o) == TensorElementType.Float ? run.ToFloatArray(o) : ToFloats(run, o), run.GetShape(o));
             }
 
             results.Add(map);
         }
 
         return results;
+    }
+
+    private static float[] ToFloats(SampleResult run, int output)
+    {
+        if (!run.TryToDoubleArray(output, out var values))
+        {
+            throw new InvalidOperationException($"Output '{run.OutputNames[output]}' cannot be read as numbers.");
+        }
+
+        var floats = new float[values.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            floats[i] = (float)values[i];
+        }
+
+        return floats;
     }
 }

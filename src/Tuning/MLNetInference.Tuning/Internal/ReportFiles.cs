@@ -35,6 +35,9 @@ internal static class ReportFiles
             CostAssumptions = report.Assumptions,
             BestCostPerMillion = report.BestCost,
             BaselineCostPerMillion = report.BaselineCost,
+            report.QuantizationWarning,
+            report.FailedRecipes,
+            report.UnchangedRecipes,
             Trials = report.Trials.Select(t => new
             {
                 t.Id,
