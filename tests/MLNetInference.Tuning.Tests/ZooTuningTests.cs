@@ -86,6 +86,7 @@ public sealed class ZooTuningTests
             var path = ZooModels.Get("mlp-fp16").WriteTo(output);
             var request = Request(path, output, 0.01,
                 [new("original", RecipeCandidate.NoRecipe), new("fuse", "fuse"), new("int8-unfused", "int8-dynamic"), new("int4", "fuse+int4-weights"), new("fp16", "fp16")]);
+            request.CacheDirectory = Path.Combine(output, "cache");
 
             var result = await ModelTuner.TuneAsync(request, cancellationToken: TestContext.CancellationToken);
 
@@ -110,8 +111,15 @@ public sealed class ZooTuningTests
             StringAssert.Contains(firstLines, "left the model unchanged");
             StringAssert.Contains(firstLines, "fuse: no pass of the recipe found anything to change");
 
-            using var session = new InferenceSession(result.ModelPath);
-            Assert.AreEqual(TensorElementType.Float16, session.InputMetadata["features"].ElementDataType);
+            using (var session = new InferenceSession(result.ModelPath))
+            {
+                Assert.AreEqual(TensorElementType.Float16, session.InputMetadata["features"].ElementDataType);
+            }
+
+            // Served from the trial cache, the report still says which recipes changed nothing.
+            var again = await ModelTuner.TuneAsync(request, cancellationToken: TestContext.CancellationToken);
+            Assert.IsGreaterThan(0, again.Report.CacheHits);
+            CollectionAssert.AreEquivalent(result.Report.UnchangedRecipes.ToList(), again.Report.UnchangedRecipes.ToList());
         }
         finally
         {

@@ -48,10 +48,13 @@ public static class ModelTuner
 
         progress?.Report(new TuningProgress("report", 0, 1, "writing the model and the reports"));
         evaluator.Dispose();
+        var (hits, misses) = (cache.Hits, cache.Misses);
         var unchanged = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var candidate in outcome.Trials.Where(t => !t.IsBaseline && t.Status != TrialStatus.Failed).Select(t => t.Configuration.Candidate).DistinctBy(c => c.Name))
         {
-            if (evaluator.UnchangedReason(candidate) is { } reason)
+            // Cached with the trials, so that a run served from the cache does not build every recipe again to say it.
+            var note = cache.GetOrAdd("unchanged", TrialCache.Key(evaluator.Fingerprint, "unchanged", candidate.Key), () => new UnchangedNote(evaluator.UnchangedReason(candidate)), out _);
+            if (note.Reason is { } reason)
             {
                 unchanged[candidate.Name] = reason;
             }
@@ -59,7 +62,7 @@ public static class ModelTuner
 
         var output = Path.GetFullPath(request.OutputDirectory);
         Directory.CreateDirectory(output);
-        var report = new TuningReport(Path.GetFullPath(request.ModelPath), request, outcome.Strategy, outcome.Trials, outcome.Best, outcome.Baseline, clock.Elapsed, cache.Hits, cache.Misses, unchanged);
+        var report = new TuningReport(Path.GetFullPath(request.ModelPath), request, outcome.Strategy, outcome.Trials, outcome.Best, outcome.Baseline, clock.Elapsed, hits, misses, unchanged);
         var result = new TuningResult(report, output);
         File.WriteAllBytes(result.ModelPath, evaluator.BuildModel(outcome.Best.Configuration.Candidate));
         ReportFiles.WriteTunedModel(outcome.Best, result.TunedModelPath);
@@ -86,4 +89,7 @@ public static class ModelTuner
         // No data: inputs generated from the declared inputs, one request each.
         return SampleInputGenerator.Generate(original, new SampleInputOptions { SampleCount = max, BatchSize = 1, SequenceLength = 32 });
     }
+
+    /// <summary>Why a recipe left the model unchanged (<see langword="null"/> when it changed it), as the trial cache stores it.</summary>
+    private sealed record UnchangedNote(string? Reason);
 }
