@@ -22,6 +22,15 @@ internal static class TextModel
 
     public static string ZipPath => SharedZip.Value;
 
+    /// <summary>Deletes the shared zip if this run built it.</summary>
+    public static void DeleteSharedZip()
+    {
+        if (SharedZip.IsValueCreated)
+        {
+            File.Delete(SharedZip.Value);
+        }
+    }
+
     /// <summary>
     /// A V2 server over a pool that serves the zip as "minilm", plus <paramref name="sentenceCount"/> corpus sentences and
     /// their embeddings from that pool in process, the reference the protocol tests compare against.

@@ -12,6 +12,15 @@ internal static class EmbedderFixture
 
     public static string ZipPath => SharedZip.Value;
 
+    /// <summary>Deletes the shared zip if this run built it.</summary>
+    public static void DeleteSharedZip()
+    {
+        if (SharedZip.IsValueCreated)
+        {
+            File.Delete(SharedZip.Value);
+        }
+    }
+
     /// <summary>Builds the zip at <paramref name="path"/>.</summary>
     public static string Build(string path)
     {

@@ -39,6 +39,15 @@ public sealed class DynamicBatchingOptions
     /// <summary>Gets or sets how long shutdown waits for queued and running requests before failing the rest.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Gets or sets whether the memory of a model version that a reload retired is given back to the system once its
+    /// last batch has finished: one compacting collection (large-object heap included) and, on Linux with glibc,
+    /// <c>malloc_trim</c>. On by default; each reload otherwise leaves the freed weights and arenas in the
+    /// allocators, and the process grows by up to a model's size per allocator arena. It runs on the thread pool,
+    /// once per retired version, and costs one blocking collection.
+    /// </summary>
+    public bool ReleaseMemoryAfterReload { get; set; } = true;
+
     /// <summary>Checks the settings.</summary>
     /// <returns>The problems found, empty when valid.</returns>
     public IReadOnlyList<string> Validate()

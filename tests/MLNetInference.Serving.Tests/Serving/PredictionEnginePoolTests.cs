@@ -79,6 +79,38 @@ public sealed class PredictionEnginePoolTests
     }
 
     [TestMethod]
+    [DataRow(true)]
+    [DataRow(false)]
+    public async Task ReloadAsync_ReleaseMemoryAfterReload_GivesTheRetiredVersionsMemoryBackOnlyWhenOn(bool release)
+    {
+        await using var provider = Services(ZipPath, o => o.ReleaseMemoryAfterReload = release);
+        var pool = provider.GetRequiredService<PredictionEnginePool<TextInput, Embedding>>();
+        await pool.PredictAsync(new TextInput { Text = "before the reload" });
+        var before = MLNetInference.Serving.Internal.RetiredMemory.Completed;
+
+        Assert.IsTrue(await pool.ReloadAsync(string.Empty));
+        await pool.PredictAsync(new TextInput { Text = "after the reload" });
+
+        if (release)
+        {
+            // The release runs on the thread pool once the retired version's last batch is done; 30 s is a hang guard.
+            using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (MLNetInference.Serving.Internal.RetiredMemory.Completed == before)
+            {
+                await Task.Delay(10, guard.Token);
+            }
+
+            Assert.IsGreaterThan(before, MLNetInference.Serving.Internal.RetiredMemory.Completed);
+        }
+        else
+        {
+            Assert.AreEqual(before, MLNetInference.Serving.Internal.RetiredMemory.Completed, "the option is off: no collection or trim is forced");
+        }
+
+        Assert.AreEqual(ModelStatus.Loaded, pool.GetStatus(string.Empty));
+    }
+
+    [TestMethod]
     public async Task FromFile_CudaOnCpuOnlyRuntime_LogsTheSessionFactorysFallbackWarning()
     {
         var logs = new ListLoggerProvider();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace MLNetInference.Samples.EmbeddingService.Api;
 
@@ -10,6 +11,15 @@ namespace MLNetInference.Samples.EmbeddingService.Api;
 /// <param name="Gen0Collections">Gen 0 collections so far.</param>
 /// <param name="Gen1Collections">Gen 1 collections so far.</param>
 /// <param name="Gen2Collections">Gen 2 collections so far.</param>
+/// <param name="NativeHeapInUseBytes">
+/// Bytes the C allocator has handed out and not had back (ONNX Runtime's arenas and buffers, the tokenizer's native
+/// parts, the runtime's own), over all its arenas; <see langword="null"/> where the C library is not glibc.
+/// </param>
+/// <param name="NativeHeapFreeBytes">
+/// Bytes the C allocator holds free inside its arenas: memory given back by the process but not yet to the system.
+/// Growth here, with <paramref name="NativeHeapInUseBytes"/> flat, is fragmentation, not a leak.
+/// </param>
+/// <param name="ThreadCount">The process's threads (each may bring a C allocator arena of its own).</param>
 public sealed record MemoryDiagnostics(
     long ManagedHeapBytes,
     long TotalAllocatedLiveBytes,
@@ -17,7 +27,10 @@ public sealed record MemoryDiagnostics(
     long WorkingSetBytes,
     int Gen0Collections,
     int Gen1Collections,
-    int Gen2Collections)
+    int Gen2Collections,
+    long? NativeHeapInUseBytes,
+    long? NativeHeapFreeBytes,
+    int ThreadCount)
 {
     /// <summary>Maps <c>GET /diagnostics/memory</c>; it reads counters only and never forces a collection.</summary>
     /// <param name="endpoints">The app's endpoints.</param>
@@ -35,6 +48,7 @@ public sealed record MemoryDiagnostics(
     {
         var info = GC.GetGCMemoryInfo();
         using var process = Process.GetCurrentProcess();
+        var native = NativeHeap.Read();
         return new MemoryDiagnostics(
             info.HeapSizeBytes,
             GC.GetTotalMemory(forceFullCollection: false),
@@ -42,6 +56,54 @@ public sealed record MemoryDiagnostics(
             process.WorkingSet64,
             GC.CollectionCount(0),
             GC.CollectionCount(1),
-            GC.CollectionCount(2));
+            GC.CollectionCount(2),
+            native?.InUse,
+            native?.Free,
+            process.Threads.Count);
+    }
+
+    /// <summary>glibc's <c>mallinfo2</c>, which sums every allocator arena (glibc 2.33 and later).</summary>
+    private static class NativeHeap
+    {
+        private static bool s_unavailable = !OperatingSystem.IsLinux();
+
+        public static (long InUse, long Free)? Read()
+        {
+            if (s_unavailable)
+            {
+                return null;
+            }
+
+            try
+            {
+                var info = mallinfo2();
+
+                // In use: small and large chunks handed out (uordblks) plus blocks mapped on their own (hblkhd).
+                return ((long)(info.uordblks + info.hblkhd), (long)info.fordblks);
+            }
+            catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
+            {
+                s_unavailable = true; // musl, or a glibc older than 2.33
+                return null;
+            }
+        }
+
+        [DllImport("libc", EntryPoint = "mallinfo2")]
+        private static extern MallInfo2 mallinfo2();
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct MallInfo2
+        {
+            public nuint arena;
+            public nuint ordblks;
+            public nuint smblks;
+            public nuint hblks;
+            public nuint hblkhd;
+            public nuint usmblks;
+            public nuint fsmblks;
+            public nuint uordblks;
+            public nuint fordblks;
+            public nuint keepcost;
+        }
     }
 }

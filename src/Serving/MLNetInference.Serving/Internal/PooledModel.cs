@@ -198,7 +198,7 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
         }
 
         var loaded = new LoadedModel(versions);
-        return new ExecutorSet<TData, TPrediction>(executors, new LoadedModelHolder(loaded), $"{executors.Count} workers on {string.Join(", ", _options.EffectiveDevices)}");
+        return new ExecutorSet<TData, TPrediction>(executors, new LoadedModelHolder(loaded, _options.ReleaseMemoryAfterReload), $"{executors.Count} workers on {string.Join(", ", _options.EffectiveDevices)}");
     }
 
     private ExecutorSet<TData, TPrediction> LoadExecutors(ExecutorModelLoader<TData, TPrediction> loader)
@@ -224,7 +224,7 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
             throw;
         }
 
-        return new ExecutorSet<TData, TPrediction>(executors, new LoadedModelHolder(new LoadedModel([], owned)), $"{executors.Count} external workers");
+        return new ExecutorSet<TData, TPrediction>(executors, new LoadedModelHolder(new LoadedModel([], owned), _options.ReleaseMemoryAfterReload), $"{executors.Count} external workers");
     }
 
     private IBatchExecutor<TData, TPrediction> CreateExecutor(MLContext mlContext, ITransformer model)
@@ -325,13 +325,25 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
     /// <summary>Lets <see cref="Install"/> find the loaded model behind an executor set.</summary>
     private sealed class LoadedModelHolder : IDisposable
     {
-        public LoadedModelHolder(LoadedModel model)
+        private readonly bool _releaseMemory;
+
+        public LoadedModelHolder(LoadedModel model, bool releaseMemory)
         {
             Model = model;
+            _releaseMemory = releaseMemory;
         }
 
         public LoadedModel Model { get; }
 
-        public void Dispose() => Model.Dispose();
+        public void Dispose()
+        {
+            Model.Dispose();
+            if (_releaseMemory)
+            {
+                // The version left service after a reload (or at shutdown): give its memory back now, not whenever
+                // the allocators next get round to it.
+                RetiredMemory.Release();
+            }
+        }
     }
 }
