@@ -45,6 +45,7 @@ internal sealed class ServiceWorkload : IWorkload
         var (batchedProvider, batched) = MiniLmPools.Create(zip, _ => { });
         var int8Zip = MiniLmPools.BuildZip(Path.Combine(Path.GetTempPath(), $"mlnetinference-bench-p1-int8-{Environment.ProcessId}.zip"), recipe: "int8-dynamic");
         var (int8Provider, int8) = MiniLmPools.Create(int8Zip, o => o.MaxBatchSize = 1);
+        var (int8BatchedProvider, int8Batched) = MiniLmPools.Create(int8Zip, _ => { });
         var (tunedProvider, tuned) = MiniLmPools.Create(zip, o =>
         {
             o.MaxBatchSize = TunedBatch;
@@ -117,6 +118,14 @@ internal sealed class ServiceWorkload : IWorkload
                     },
                     new BenchmarkVariant
                     {
+                        Name = "f-int8-ours-pool-defaults",
+                        Clients = clients,
+                        BaselineName = PooledEngines,
+                        AlsoComparedWith = againstRawAndCeiling,
+                        RunTimedSlice = (round, latencies) => ClosedLoop.RunTasks(clients, Duration(round), i => int8Batched.PredictAsync(rows[i % SentenceCount]), latencies),
+                    },
+                    new BenchmarkVariant
+                    {
                         Name = "d-ours-pool-batched-defaults",
                         Clients = clients,
                         BaselineName = PooledEngines,
@@ -136,7 +145,7 @@ internal sealed class ServiceWorkload : IWorkload
                     $"(c) our PredictionEnginePool from the EmbedSentences zip with MaxBatchSize 1; (d) the same with its defaults (MaxBatchSize {defaults.MaxBatchSize}, " +
                     $"MaxQueueDelay {defaults.MaxQueueDelay.TotalMilliseconds:F0} ms, GroupByLength {defaults.GroupByLength}, workers = cores ({Environment.ProcessorCount}), " +
                     $"intra-op {defaults.IntraOpThreadsPerWorker} per worker) and tuned for CPU (MaxBatchSize {TunedBatch}, MaxQueueDelay 1 ms, the rest default); (c) and (d) clients are async tasks awaiting PredictAsync; " +
-                    "(e) our pool over the same pipeline fitted with the optimizer's int8-dynamic recipe (weights INT8, an INT8 model, not fp32), MaxBatchSize 1; " +
+                    "(e) our pool over the same pipeline fitted with the optimizer's int8-dynamic recipe (weights INT8, an INT8 model, not fp32), MaxBatchSize 1; (f) the same INT8 zip with the pool's defaults; " +
                     $"{check}; {int8Check}; peak RSS is process-wide (VmHWM), all models loaded.";
                 records.AddRange(new InterleavedRun(variants).Execute(Name, rounds, _ => note, progress));
             }
@@ -146,11 +155,13 @@ internal sealed class ServiceWorkload : IWorkload
         finally
         {
             tunedProvider.Dispose();
+            int8BatchedProvider.Dispose();
             int8Provider.Dispose();
             batchedProvider.Dispose();
             unbatchedProvider.Dispose();
             (stock as IDisposable)?.Dispose();
             File.Delete(zip);
+            File.Delete(int8Zip);
         }
     }
 
