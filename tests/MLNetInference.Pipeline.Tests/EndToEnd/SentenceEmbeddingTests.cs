@@ -136,9 +136,17 @@ public sealed class SentenceEmbeddingTests
         var stockContext = new MLContext(seed: 1);
         BatchedModel.RegisterComponents(stockContext);
         var loaded = stockContext.Model.Load(s_savedPath.Value, out var inputSchema);
-        Assert.IsNotNull(loaded);
-        Assert.IsNotNull(inputSchema.GetColumnOrNull("Text"));
-        Assert.IsNotNull(loaded.GetOutputSchema(inputSchema).GetColumnOrNull("embedding"));
+        try
+        {
+            Assert.IsNotNull(loaded);
+            Assert.IsNotNull(inputSchema.GetColumnOrNull("Text"));
+            Assert.IsNotNull(loaded.GetOutputSchema(inputSchema).GetColumnOrNull("embedding"));
+        }
+        finally
+        {
+            // ML.NET's OnnxTransformer writes the model bytes from the zip to a temp file and deletes it on dispose.
+            BatchedModel.DisposeModel(loaded);
+        }
     }
 
     private static Fitted Fit()
