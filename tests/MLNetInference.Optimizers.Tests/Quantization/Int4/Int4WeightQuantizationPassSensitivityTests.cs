@@ -1,5 +1,9 @@
+using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
+using MLNetInference.Core.Runtime;
 using MLNetInference.Optimizers.Quantization.Int4;
+using MLNetInference.Optimizers.Quantization.Static;
+using MLNetInference.Optimizers.Recipes;
 using MLNetInference.Models;
 
 namespace MLNetInference.Optimizers.Tests.Quantization.Int4;
@@ -7,30 +11,116 @@ namespace MLNetInference.Optimizers.Tests.Quantization.Int4;
 [TestClass]
 public sealed class Int4WeightQuantizationPassSensitivityTests
 {
+    private const int K = 32;
+    private const int N = 16;
+
     [TestMethod]
     public void Quantize_KeepOneMostSensitive_LeavesTheWorstMatMulFloat()
     {
         // "smooth" holds one value, which 4-bit blocks represent exactly; "rough" is uniform noise, which they cannot.
-        var smooth = Enumerable.Repeat(0.5f, 32 * 16).ToArray();
-        var rough = SmallGraphs.Random(32 * 16, seed: 1);
+        var smooth = Enumerable.Repeat(0.5f, K * N).ToArray();
+        var rough = SmallGraphs.Random(K * N, seed: 1);
 
-        var model = new TestModelBuilder("two").Input("x", "batch", 32)
-            .Float("w_smooth", [32, 16], smooth).Float("w_rough", [32, 16], rough)
-            .Node("MatMul", "smooth", ["x", "w_smooth"], ["y1"]).Node("MatMul", "rough", ["x", "w_rough"], ["y2"])
-            .Output("y1", "batch", 16).Output("y2", "batch", 16).Build();
+        var model = TwoBranches(smooth, rough);
         var pass = new Int4WeightQuantizationPass(new Int4Options { BlockSize = 16, Symmetric = false, KeepMostSensitiveInFloat = 1 });
 
         Assert.IsTrue(pass.Run(model));
 
-        CollectionAssert.AreEqual(new[] { "rough" }, pass.KeptInFloat.ToArray());
-        Assert.AreEqual("MatMul", model.Graph.Node.Single(n => n.Name == "rough").OpType);
-        Assert.AreEqual("MatMulNBits", model.Graph.Node.Single(n => n.Name == "smooth").OpType);
-        Assert.IsTrue(model.Graph.Initializer.Any(i => i.Name == "w_rough" && i.DataType == (int)TensorProto.Types.DataType.Float));
+        CollectionAssert.AreEqual(new[] { "b" }, pass.KeptInFloat.ToArray());
+        Assert.AreEqual("MatMul", model.Graph.Node.Single(n => n.Name == "b").OpType);
+        Assert.AreEqual("MatMulNBits", model.Graph.Node.Single(n => n.Name == "a").OpType);
+        Assert.IsTrue(model.Graph.Initializer.Any(i => i.Name == "w_b" && i.DataType == (int)TensorProto.Types.DataType.Float));
+        Assert.IsTrue(pass.LastSummary!.Skipped.Single().StartsWith("b: kept in float", StringComparison.Ordinal), pass.LastSummary.Skipped.Single());
+    }
+
+    [TestMethod]
+    public void Quantize_KeepMoreThanHelp_KeepsOnlyTheMatMulsWhoseReturnRaisesTheOutput()
+    {
+        // Putting the exactly representable MatMul back to float changes nothing, so it is not kept, whatever the count.
+        var model = TwoBranches(Enumerable.Repeat(0.5f, K * N).ToArray(), SmallGraphs.Random(K * N, seed: 1));
+        var pass = new Int4WeightQuantizationPass(new Int4Options { BlockSize = 16, Symmetric = false, KeepMostSensitiveInFloat = 2 });
+
+        Assert.IsTrue(pass.Run(model));
+
+        CollectionAssert.AreEqual(new[] { "b" }, pass.KeptInFloat.ToArray());
+        Assert.AreEqual(1, pass.LastSummary!.QuantizedMatMuls);
+    }
+
+    [TestMethod]
+    [DataRow(0, "a")]
+    [DataRow(16, "b")]
+    public void Quantize_GivenSensitivityInputs_MeasuresOnThem(int liveChannelStart, string expectedKept)
+    {
+        // Each weight is rough in one block of 16 input channels and exact in the other: a's rows 0-15, b's rows 16-31.
+        // Inputs that are zero outside one block show only the error of the MatMul that is rough there.
+        var a = RoughRows(0);
+        var b = RoughRows(16);
+        var model = TwoBranches(a, b);
+        var pass = new Int4WeightQuantizationPass(new Int4Options { BlockSize = 16, Symmetric = false, KeepMostSensitiveInFloat = 1 }, LiveChannels(liveChannelStart));
+
+        Assert.IsTrue(pass.Run(model));
+
+        CollectionAssert.AreEqual(new[] { expectedKept }, pass.KeptInFloat.ToArray());
+    }
+
+    [TestMethod]
+    public void Recipe_CalibrationData_IsWhatTheInt4StepMeasuresOn()
+    {
+        var model = TwoBranches(RoughRows(0), RoughRows(16));
+        var context = new RecipeContext
+        {
+            Int4 = new Int4Options { BlockSize = 16, Symmetric = false, KeepMostSensitiveInFloat = 1 },
+            Calibration = new CalibrationData(LiveChannels(16)),
+        };
+
+        OptimizationRecipe.Parse("int4-weights").CreatePasses(context).Run(model);
+
+        Assert.AreEqual("MatMul", model.Graph.Node.Single(n => n.Name == "b").OpType);
+        Assert.AreEqual("MatMulNBits", model.Graph.Node.Single(n => n.Name == "a").OpType);
+    }
+
+    [TestMethod]
+    public void Quantize_ModelWithoutWeightMatMul_IsUnchangedWithAReason()
+    {
+        // The zoo's CNN has Conv and Gemm, no MatMul: nothing to quantize, nothing to measure.
+        var bytes = ZooModels.Get("cnn-opset8").Model;
+        var model = OnnxModelIO.Parse(bytes);
+        var pass = new Int4WeightQuantizationPass(new Int4Options { BlockSize = 32, Symmetric = false, AccuracyLevel = 4, KeepMostSensitiveInFloat = 4 });
+
+        Assert.IsFalse(pass.Run(model));
+
+        CollectionAssert.AreEqual(bytes, OnnxModelIO.ToBytes(model));
+        Assert.AreEqual(0, pass.KeptInFloat.Count);
+        Assert.AreEqual("no MatMul has a constant 2-D float weight: nothing to quantize", pass.LastSummary!.Skipped.Single());
     }
 
     [TestMethod]
     public void Constructor_NegativeKeepCount_Throws()
     {
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new Int4WeightQuantizationPass(new Int4Options { KeepMostSensitiveInFloat = -1 }));
+    }
+
+    private static ModelProto TwoBranches(float[] a, float[] b) =>
+        new TestModelBuilder("two").Input("x", "batch", K)
+            .Float("w_a", [K, N], a).Float("w_b", [K, N], b)
+            .Node("MatMul", "a", ["x", "w_a"], ["y1"]).Node("MatMul", "b", ["x", "w_b"], ["y2"])
+            .Output("y1", "batch", N).Output("y2", "batch", N).Build();
+
+    // Noise in the 16 rows from `start`, one exactly representable value in the others.
+    private static float[] RoughRows(int start)
+    {
+        var noise = SmallGraphs.Random(K * N, seed: 3 + start);
+        return [.. Enumerable.Range(0, K * N).Select(i => i / N >= start && i / N < start + 16 ? noise[i] : 0.5f)];
+    }
+
+    // Four inputs of batch 4, random in the 16 channels from `start` and zero elsewhere.
+    private static IReadOnlyDictionary<string, SampleTensor>[] LiveChannels(int start)
+    {
+        return [.. Enumerable.Range(0, 4).Select(s =>
+        {
+            var random = SmallGraphs.Random(4 * K, seed: 100 + s);
+            var x = Enumerable.Range(0, 4 * K).Select(i => i % K >= start && i % K < start + 16 ? random[i] : 0f).ToArray();
+            return (IReadOnlyDictionary<string, SampleTensor>)new Dictionary<string, SampleTensor> { ["x"] = new SampleTensor(x, [4, K]) };
+        })];
     }
 }

@@ -1,10 +1,13 @@
+using System.Globalization;
 using Google.Protobuf;
 using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Core.Graph;
+using MLNetInference.Core.Runtime;
 using MLNetInference.Optimizers.Passes;
 using MLNetInference.Optimizers.Quantization.Internal;
 using MLNetInference.Optimizers.Quantization.Sensitivity;
+using MLNetInference.Optimizers.Verification;
 
 namespace MLNetInference.Optimizers.Quantization.Int4;
 
@@ -18,15 +21,34 @@ public sealed class Int4WeightQuantizationPass : ModelPass
 {
     private readonly Int4Options _options;
     private readonly WeightSelection _selection;
+    private readonly IReadOnlyList<IReadOnlyDictionary<string, SampleTensor>>? _sensitivityInputs;
     private ModelProto? _measured;
-    private IReadOnlyList<string> _kept = [];
+    private IReadOnlyList<NodeCosineGain> _kept = [];
 
     /// <summary>Initializes a new instance of the <see cref="Int4WeightQuantizationPass"/> class.</summary>
     /// <param name="options">The settings; defaults (block size 32, symmetric) when <see langword="null"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException">The block size is not a power of two of at least 16, or a count is negative.</exception>
     public Int4WeightQuantizationPass(Int4Options? options = null)
+        : this(options, null)
+    {
+    }
+
+    /// <summary>
+    /// Initializes a new instance of the <see cref="Int4WeightQuantizationPass"/> class whose sensitivity measurement
+    /// (<see cref="Int4Options.KeepMostSensitiveInFloat"/>) runs on the given inputs, for example real calibration samples,
+    /// instead of generated ones.
+    /// </summary>
+    /// <param name="options">The settings; defaults (block size 32, symmetric) when <see langword="null"/>.</param>
+    /// <param name="sensitivityInputs">
+    /// The inputs of the measurement, one dictionary of named inputs per run; at most <see cref="MaxSensitivityInputs"/>
+    /// are used. Generated from <see cref="Int4Options.SensitivitySamples"/> when <see langword="null"/> or empty.
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException">The block size is not a power of two of at least 16, or a count is negative.</exception>
+    public Int4WeightQuantizationPass(Int4Options? options, IEnumerable<IReadOnlyDictionary<string, SampleTensor>>? sensitivityInputs)
     {
         _options = options ?? new Int4Options();
+        var inputs = sensitivityInputs?.Take(MaxSensitivityInputs).ToList();
+        _sensitivityInputs = inputs is { Count: > 0 } ? inputs : null;
         if (_options.BlockSize < 16 || (_options.BlockSize & (_options.BlockSize - 1)) != 0)
         {
             throw new ArgumentOutOfRangeException(nameof(options), $"BlockSize must be a power of two of at least 16, not {_options.BlockSize}.");
@@ -50,11 +72,14 @@ public sealed class Int4WeightQuantizationPass : ModelPass
         _selection = new WeightSelection(_options.ExcludedOpTypes, _options.ExcludedNodeNames, _options.MinimumWeightElements);
     }
 
+    /// <summary>The most inputs the sensitivity measurement runs on (each costs one run per measured MatMul).</summary>
+    public const int MaxSensitivityInputs = 8;
+
     /// <inheritdoc/>
     public override string Name => "int4-weights";
 
     /// <summary>Gets the MatMuls kept float by <see cref="Int4Options.KeepMostSensitiveInFloat"/>, most sensitive first.</summary>
-    public IReadOnlyList<string> KeptInFloat => _kept;
+    public IReadOnlyList<string> KeptInFloat => [.. _kept.Select(k => k.NodeName)];
 
     /// <summary>Gets what the latest run did; <see langword="null"/> before the first run.</summary>
     public Int4Summary? LastSummary { get; private set; }
@@ -64,22 +89,60 @@ public sealed class Int4WeightQuantizationPass : ModelPass
     {
         var summary = new Int4Summary();
         LastSummary = summary;
+        var blocks = new Dictionary<string, Int4Block>(StringComparer.Ordinal);
         var selection = _selection;
         if (_options.KeepMostSensitiveInFloat > 0)
         {
             // A pass manager runs the pass again until nothing changes; the choice is measured once per model and reused.
             if (!ReferenceEquals(model, _measured))
             {
-                _kept = SensitiveLayerSelection.MostSensitive(model, WeightQuantizationScheme.Int4, _options.KeepMostSensitiveInFloat, _options.SensitivitySamples);
+                _kept = MeasureMostSensitive(model, blocks);
                 _measured = model;
             }
 
-            selection = new WeightSelection(_options.ExcludedOpTypes, [.. _options.ExcludedNodeNames, .. _kept], _options.MinimumWeightElements);
+            selection = new WeightSelection(_options.ExcludedOpTypes, [.. _options.ExcludedNodeNames, .. _kept.Select(k => k.NodeName)], _options.MinimumWeightElements);
         }
 
+        var quantized = Quantize(model, selection, _kept, blocks, summary);
+        if (quantized.Count == 0)
+        {
+            if (summary.Skipped.Count == 0)
+            {
+                summary.Skipped.Add("no MatMul has a constant 2-D float weight: nothing to quantize");
+            }
+
+            return false;
+        }
+
+        return true;
+    }
+
+    private static AttributeProto IntAttribute(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    // Quantizes a copy whole, then ranks its MatMulNBits by how much putting each one alone back to float raises the
+    // model's output cosine on the sample inputs; the top ones (with a positive gain) stay float.
+    private IReadOnlyList<NodeCosineGain> MeasureMostSensitive(ModelProto model, Dictionary<string, Int4Block> blocks)
+    {
+        var trial = model.Clone();
+        var names = Quantize(trial, _selection, [], blocks, new Int4Summary());
+        if (names.Count == 0)
+        {
+            return [];
+        }
+
+        var samples = _sensitivityInputs ?? SampleInputGenerator.Generate(model, _options.SensitivitySamples);
+        var (_, ranking) = OutputSensitivity.Rank(model, trial, names, samples);
+        return [.. ranking.Where(g => g.Gain > OutputSensitivity.MinimumGain).Take(_options.KeepMostSensitiveInFloat)];
+    }
+
+    // Replaces every selected MatMul of the model; returns the names of the new MatMulNBits nodes.
+    private List<string> Quantize(ModelProto model, WeightSelection selection, IReadOnlyList<NodeCosineGain> kept, Dictionary<string, Int4Block> blocks, Int4Summary summary)
+    {
         var graph = new OnnxGraph(model);
         var cache = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var touched = new List<string>();
+        var names = new List<string>();
         foreach (var node in graph.TopologicalOrder())
         {
             if (!OpsetInfo.IsOp(node, "MatMul") || node.Input.Count != 2)
@@ -94,14 +157,17 @@ public sealed class Int4WeightQuantizationPass : ModelPass
             }
 
             var label = node.Name.Length > 0 ? node.Name : $"MatMul->{node.Output[0]}";
-            var reason = selection.SkipReason(node, weight);
+            var sensitive = kept.FirstOrDefault(k => string.Equals(k.NodeName, node.Name, StringComparison.Ordinal));
+            var reason = sensitive is not null
+                ? string.Create(CultureInfo.InvariantCulture, $"kept in float as one of the {_options.KeepMostSensitiveInFloat} most sensitive: putting it alone back to float raised the output cosine on the samples by {sensitive.Gain:F5}")
+                : selection.SkipReason(node, weight);
             if (reason is not null)
             {
                 summary.Skipped.Add($"{label}: {reason}");
                 continue;
             }
 
-            var inputs = GetOrQuantize(weight, graph, cache);
+            var inputs = GetOrQuantize(weight, graph, cache, blocks);
             touched.Add(weight.Name);
             var replacement = new NodeProto
             {
@@ -122,25 +188,22 @@ public sealed class Int4WeightQuantizationPass : ModelPass
             }
 
             graph.ReplaceNode(node, replacement);
+            names.Add(replacement.Name);
             summary.QuantizedMatMuls++;
         }
 
-        if (summary.QuantizedMatMuls == 0)
+        if (names.Count == 0)
         {
-            return false;
+            return names;
         }
 
         summary.RemovedInitializers = graph.RemoveUnusedInitializers(touched);
         graph.EnsureOpset(OpsetInfo.MicrosoftDomain, 1);
         graph.Commit();
-
-        return true;
+        return names;
     }
 
-    private static AttributeProto IntAttribute(string name, long value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
-
-    private string[] GetOrQuantize(TensorProto weight, OnnxGraph graph, Dictionary<string, string[]> cache)
+    private string[] GetOrQuantize(TensorProto weight, OnnxGraph graph, Dictionary<string, string[]> cache, Dictionary<string, Int4Block> blocks)
     {
         if (cache.TryGetValue(weight.Name, out var cached))
         {
@@ -159,7 +222,13 @@ public sealed class Int4WeightQuantizationPass : ModelPass
             throw new InvalidOperationException($"Weight '{weight.Name}' holds {values.Length} values for shape [{k}, {n}].");
         }
 
-        var block = Int4BlockQuantizer.Quantize(values, k, n, _options.BlockSize, _options.Symmetric, _options.ErrorMinimizingScales);
+        // The sensitivity measurement quantizes a copy first; the model itself reuses those blocks.
+        if (!blocks.TryGetValue(weight.Name, out var block))
+        {
+            block = Int4BlockQuantizer.Quantize(values, k, n, _options.BlockSize, _options.Symmetric, _options.ErrorMinimizingScales);
+            blocks[weight.Name] = block;
+        }
+
         var packedName = graph.GenerateUniqueName($"{weight.Name}_Q4");
         var scalesName = graph.GenerateUniqueName($"{weight.Name}_scales");
         var packed = new TensorProto { Name = packedName, DataType = (int)TensorProto.Types.DataType.Uint8, RawData = ByteString.CopyFrom(block.Packed) };
