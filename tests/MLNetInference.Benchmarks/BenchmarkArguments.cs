@@ -15,7 +15,7 @@ internal sealed record BenchmarkArguments(IReadOnlyList<string> Workloads, bool 
         "              reload (the MiniLM pool reloaded 50 times under load: peak RSS after 5 and after 50 reloads),\n" +
         "              fuse (MiniLM fp32: ONNX Runtime's own optimization of the original vs the fuse recipe, b1/b16), zoo (every recipe on every zoo model: applied or why not, nodes, cosine, speed b1/b16),\n" +
         "              p2img (ResNet18 static INT8 variants calibrated and measured on real photographs: feature cosine, b1 speed),\n" +
-        "              p2int4 (MiniLM fp32 vs fuse+int4-weights by MatMulNBits accuracy_level at b1/b16, pooled cosine),\n" +
+        "              p2int4 (MiniLM fp32 vs fuse+int4-weights by MatMulNBits accuracy_level, block size and MatMuls kept float, at b1/b16, pooled cosine),\n" +
         "              p1cost (MiniLM cost per row on one thread: raw ONNX Runtime against the pool's executors and the BatchRunner),\n" +
         "              soak (the ASP.NET sample as a child process under 64 HTTP clients, its model replaced every 30 s, RSS and heap every 10 s: 10 min, --quick 60 s;\n" +
         "              writes soak.json and soak.png to $MLNETINFERENCE_SOAK_OUT or the current folder),\n" +

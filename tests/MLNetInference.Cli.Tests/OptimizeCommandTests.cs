@@ -74,6 +74,44 @@ public sealed class OptimizeCommandTests
         StringAssert.Contains(text, "--image-mean");
     }
 
+    [TestMethod]
+    public void Optimize_Int4KeepFloat_KeepsThatManyWeightMatMulsInFloat()
+    {
+        var folder = Directory.CreateTempSubdirectory("cli-int4-").FullName;
+        try
+        {
+            var input = ZooModels.Get("bert-opset13-pt1").WriteTo(folder);
+            var output = Path.Combine(folder, "int4.onnx");
+            var weightMatMuls = WeightMatMuls(MLNetInference.Core.Onnx.OnnxModelIO.Load(input));
+
+            var (code, text) = Run("optimize", input, "-o", output, "--recipe", "int4-weights", "--int4-keep-float", "2", "--sequence-length", "16");
+
+            Assert.AreEqual(0, code, text);
+            var optimized = MLNetInference.Core.Onnx.OnnxModelIO.Load(output);
+            Assert.AreEqual(2, WeightMatMuls(optimized), text);
+            Assert.AreEqual(weightMatMuls - 2, optimized.Graph.Node.Count(n => n.OpType == "MatMulNBits"), text);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void Optimize_Int4KeepFloatNegative_ExitsWithUsageError()
+    {
+        var (code, text) = Run("optimize", ModelPaths.MiniLmModel, "-o", Path.Combine(Path.GetTempPath(), "never.onnx"), "--recipe", "int4-weights", "--int4-keep-float", "-1");
+
+        Assert.AreEqual(2, code, text);
+        StringAssert.Contains(text, "--int4-keep-float");
+    }
+
+    private static int WeightMatMuls(MLNetInference.Core.Onnx.Proto.ModelProto model)
+    {
+        var initializers = model.Graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        return model.Graph.Node.Count(n => n.OpType == "MatMul" && n.Input.Count == 2 && initializers.Contains(n.Input[1]));
+    }
+
     /// <summary>Runs the tool's entry point with <paramref name="args"/> and returns its exit code and console output.</summary>
     private static (int Code, string Output) Run(params string[] args)
     {

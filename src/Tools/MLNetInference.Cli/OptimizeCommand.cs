@@ -5,6 +5,7 @@ using MLNetInference.Core.Onnx;
 using Microsoft.ML;
 using MLNetInference.Core.Runtime;
 using MLNetInference.Optimizers;
+using MLNetInference.Optimizers.Quantization.Int4;
 using MLNetInference.Optimizers.Quantization.Static;
 using MLNetInference.Optimizers.Recipes;
 using MLNetInference.Optimizers.Verification;
@@ -14,7 +15,7 @@ using Spectre.Console;
 
 namespace MLNetInference.Cli;
 
-/// <summary><c>optimize &lt;in.onnx&gt; -o &lt;out.onnx&gt; --recipe &lt;steps&gt; [--calibration-text f | --calibration-images dir] [--json report.json]</c>.</summary>
+/// <summary><c>optimize &lt;in.onnx&gt; -o &lt;out.onnx&gt; --recipe &lt;steps&gt; [--calibration-text f | --calibration-images dir] [--int4-keep-float n] [--json report.json]</c>.</summary>
 internal static class OptimizeCommand
 {
     public static Command Create()
@@ -22,7 +23,8 @@ internal static class OptimizeCommand
         var input = new Argument<FileInfo>("input") { Description = "The ONNX model to optimize." };
         var output = new Option<FileInfo>("--output", "-o") { Description = "Where to write the optimized model.", Required = true };
         var recipe = new Option<string>("--recipe") { Description = $"Steps joined with '+': {string.Join(", ", OptimizationRecipe.KnownSteps)}.", DefaultValueFactory = _ => OptimizationRecipe.Fuse };
-        var calibration = new Option<FileInfo?>("--calibration-text") { Description = "A text file, one sample per line, for static quantization." };
+        var calibration = new Option<FileInfo?>("--calibration-text") { Description = "A text file, one sample per line, for static quantization, and for int4-weights' sensitivity measurement (its first 8 lines)." };
+        var keepFloat = new Option<int?>("--int4-keep-float") { Description = $"int4-weights: keep up to this many MatMuls in float, those whose quantization costs the model's output most (default {Int4Options.RecipeDefaultKeepInFloat}; 0 quantizes every one)." };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the report as JSON." };
         var sequence = new Option<int>("--sequence-length") { Description = "Sequence length of generated inputs for text models.", DefaultValueFactory = _ => 128 };
         var method = new Option<CalibrationMethod>("--calibration-method") { Description = "How int8-static chooses activation ranges: MinMax, Percentile or Entropy.", DefaultValueFactory = _ => CalibrationMethod.MinMax };
@@ -35,7 +37,7 @@ internal static class OptimizeCommand
         var range = new Option<ImagePixelRange>("--image-range") { Description = "Pixel scale before normalizing: ZeroToOne (pixel/255) or ZeroTo255.", DefaultValueFactory = _ => ImagePixelRange.ZeroToOne };
         var command = new Command("optimize", "Optimize a model with a recipe, then compare it with the original: node counts, size, latency at batch 1 and 16, accuracy.")
         {
-            input, output, recipe, calibration, json, sequence, method, vocab, images, resize, mean, std, channels, range,
+            input, output, recipe, calibration, json, sequence, method, vocab, images, resize, mean, std, channels, range, keepFloat,
         };
         command.SetAction(result => Run(
             result.GetValue(input)!,
@@ -48,11 +50,12 @@ internal static class OptimizeCommand
                 result.GetValue(method),
                 result.GetValue(vocab),
                 result.GetValue(images),
-                new ImageChoice(result.GetValue(resize), result.GetValue(mean)!, result.GetValue(std)!, result.GetValue(channels), result.GetValue(range)))));
+                new ImageChoice(result.GetValue(resize), result.GetValue(mean)!, result.GetValue(std)!, result.GetValue(channels), result.GetValue(range))),
+            result.GetValue(keepFloat)));
         return command;
     }
 
-    private static int Run(FileInfo input, FileInfo output, string recipeText, FileInfo? calibration, FileInfo? json, int sequenceLength, CalibrationChoice choice)
+    private static int Run(FileInfo input, FileInfo output, string recipeText, FileInfo? calibration, FileInfo? json, int sequenceLength, CalibrationChoice choice, int? int4KeepFloat)
     {
         OptimizationRecipe recipe;
         try
@@ -68,6 +71,12 @@ internal static class OptimizeCommand
         if (!input.Exists)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] the model '{input.FullName}' does not exist.");
+            return 2;
+        }
+
+        if (int4KeepFloat < 0)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] --int4-keep-float must be 0 or more, not {int4KeepFloat}.");
             return 2;
         }
 
@@ -93,15 +102,18 @@ internal static class OptimizeCommand
         {
             // Loaded through OnnxModelIO so that weights kept in side files (external data) come along.
             var original = OnnxModelIO.ToBytes(OnnxModelIO.Load(input.FullName));
+            // int4-weights measures which MatMuls to keep in float on real samples when there are some.
             var calibrationData = recipe.StepNames.Contains(OptimizationRecipe.Int8Static)
+                || (recipe.StepNames.Contains(OptimizationRecipe.Int4Weights) && (calibration is not null || choice.Images is not null))
                 ? Calibration(original, input, calibration, choice, sequenceLength)
                 : null;
+            var int4 = int4KeepFloat is { } keep ? Int4Options.RecipeDefault.KeepingMostSensitiveInFloat(keep) : null;
             OptimizationResult? result = null;
             LatencyReport? latency = null;
             AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new SpinnerColumn()).Start(context =>
             {
                 var optimize = context.AddTask($"optimize ({recipe})", maxValue: 1);
-                result = ModelOptimizer.Optimize(original, recipe, new SampleInputOptions { SequenceLength = Math.Min(sequenceLength, 32) }, calibrationData);
+                result = ModelOptimizer.Optimize(original, recipe, new RecipeContext { Samples = new SampleInputOptions { SequenceLength = Math.Min(sequenceLength, 32) }, Calibration = calibrationData, Int4 = int4 });
                 optimize.Increment(1);
                 var timing = context.AddTask("latency, batch 1 and 16 (ORT_ENABLE_ALL)", maxValue: 1);
                 latency = LatencyProbe.Measure(original, result.Model, sequenceLength);

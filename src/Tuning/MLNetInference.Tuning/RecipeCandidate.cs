@@ -42,7 +42,7 @@ public sealed record RecipeCandidate(string Name, string Recipe)
 
             if (Int4 is { } i4)
             {
-                key += string.Create(CultureInfo.InvariantCulture, $"|int4:b={i4.BlockSize},s={i4.Symmetric},e={i4.ErrorMinimizingScales},a={i4.AccuracyLevel},min={i4.MinimumWeightElements},xo={string.Join(',', i4.ExcludedOpTypes.Order(StringComparer.Ordinal))},xn={string.Join(',', i4.ExcludedNodeNames.Order(StringComparer.Ordinal))}");
+                key += string.Create(CultureInfo.InvariantCulture, $"|int4:b={i4.BlockSize},s={i4.Symmetric},e={i4.ErrorMinimizingScales},a={i4.AccuracyLevel},k={i4.KeepMostSensitiveInFloat},min={i4.MinimumWeightElements},xo={string.Join(',', i4.ExcludedOpTypes.Order(StringComparer.Ordinal))},xn={string.Join(',', i4.ExcludedNodeNames.Order(StringComparer.Ordinal))}");
             }
 
             return key;
@@ -58,7 +58,7 @@ public sealed record RecipeCandidate(string Name, string Recipe)
         var baseName = Name.Split(" (", 2)[0];
         var name = nodeNames.Count == 0 ? baseName : $"{baseName} ({nodeNames.Count} float nodes)";
         var int8 = Int8 ?? (Recipe.Contains(OptimizationRecipe.Int8Dynamic, StringComparison.Ordinal) ? new DynamicInt8Options() : null);
-        var int4 = Int4 ?? (Recipe.Contains(OptimizationRecipe.Int4Weights, StringComparison.Ordinal) ? new Int4Options { Symmetric = false, BlockSize = 16, ErrorMinimizingScales = true } : null);
+        var int4 = Int4 ?? (Recipe.Contains(OptimizationRecipe.Int4Weights, StringComparison.Ordinal) ? Int4Options.RecipeDefault : null);
         return this with
         {
             Name = name,
@@ -81,6 +81,8 @@ public sealed record RecipeCandidate(string Name, string Recipe)
                 ExcludedOpTypes = int4.ExcludedOpTypes,
                 ExcludedNodeNames = [.. nodeNames],
                 MinimumWeightElements = int4.MinimumWeightElements,
+                KeepMostSensitiveInFloat = int4.KeepMostSensitiveInFloat,
+                SensitivitySamples = int4.SensitivitySamples,
             },
         };
     }

@@ -7,7 +7,11 @@ using MLNetInference.Core.Onnx;
 using MLNetInference.Models;
 using MLNetInference.Optimizers.Quantization;
 using MLNetInference.Optimizers.Quantization.Int4;
+using MLNetInference.Optimizers.Quantization.Static;
 using MLNetInference.Optimizers.Recipes;
+using MLNetInference.Optimizers.Verification;
+using MLNetInference.Pipeline.Scoring;
+using MLNetInference.Core.Runtime;
 
 namespace MLNetInference.Benchmarks.Workloads;
 
@@ -20,6 +24,7 @@ internal sealed class Int4Workload : IWorkload
 {
     private const int SequenceLength = 128;
     private const int LargeBatch = 16;
+    private const int SensitivitySentences = 8;
 
     public string Name => "p2int4";
 
@@ -28,13 +33,22 @@ internal sealed class Int4Workload : IWorkload
     public IReadOnlyList<BenchmarkRecord> Run(bool quick, TextWriter progress)
     {
         var sentences = quick ? 300 : 1000;
-        var variants = new List<(string Name, Int4Options Options)>
+        // The keep-N rows quantize at block 32 (or 64) with accuracy_level 4 and keep the N MatMuls float whose return to float
+        // raises the model's output cosine most: measured on generated inputs, or ("-real") on 8 real sentences that are
+        // not among the ones the cosine is measured on (given to the recipe as calibration data).
+        var variants = new List<(string Name, Int4Options Options, bool RealSensitivityInputs)>
         {
-            ("int4-default-level0", new Int4Options { Symmetric = false, BlockSize = 16, ErrorMinimizingScales = true }),
-            ("int4-default-level4", new Int4Options { Symmetric = false, BlockSize = 16, ErrorMinimizingScales = true, AccuracyLevel = 4 }),
-            ("int4-b32-level4", new Int4Options { Symmetric = false, BlockSize = 32, ErrorMinimizingScales = true, AccuracyLevel = 4 }),
-            ("int4-b32-sym-level4", new Int4Options { BlockSize = 32, ErrorMinimizingScales = true, AccuracyLevel = 4 }),
-            ("int4-b32-level1", new Int4Options { Symmetric = false, BlockSize = 32, ErrorMinimizingScales = true, AccuracyLevel = 1 }),
+            ("int4-b16-level0", new Int4Options { Symmetric = false, BlockSize = 16, ErrorMinimizingScales = true }, false),
+            ("int4-b16-level4", new Int4Options { Symmetric = false, BlockSize = 16, ErrorMinimizingScales = true, AccuracyLevel = 4 }, false),
+            ("int4-b32-level4", new Int4Options { Symmetric = false, BlockSize = 32, ErrorMinimizingScales = true, AccuracyLevel = 4 }, false),
+            ("int4-b32-sym-level4", new Int4Options { BlockSize = 32, ErrorMinimizingScales = true, AccuracyLevel = 4 }, false),
+            ("int4-b32-level1", new Int4Options { Symmetric = false, BlockSize = 32, ErrorMinimizingScales = true, AccuracyLevel = 1 }, false),
+            ("int4-b32-level4-keep4", Int4Options.RecipeDefault, false),
+            ("int4-b32-level4-keep6", Keep(6), false),
+            ("int4-b32-level4-keep2-real", Keep(2), true),
+            ("int4-b32-level4-keep3-real", Keep(3), true),
+            ("int4-b64-level4", new Int4Options { Symmetric = false, BlockSize = 64, ErrorMinimizingScales = true, AccuracyLevel = 4 }, false),
+            ("int4-b64-level4-keep6", Keep(6, blockSize: 64), false),
         };
         if (Environment.GetEnvironmentVariable("P2INT4_VARIANTS") is { Length: > 0 } only)
         {
@@ -48,20 +62,23 @@ internal sealed class Int4Workload : IWorkload
         var calls = new List<RawCalls>();
         try
         {
-            var corpus = SentenceCorpus.Load(sentences);
+            var loaded = SentenceCorpus.Load(sentences + SensitivitySentences);
+            var corpus = loaded.Take(sentences).ToList();
+            var sensitivityInputs = new CalibrationData(RealInputs(loaded.Skip(sentences).ToList()));
             var fp32Embeddings = Embed(ModelPaths.MiniLmModel, corpus);
             var notes = new Dictionary<string, string>(StringComparer.Ordinal);
             var paths = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (name, options) in variants)
+            foreach (var (name, options, real) in variants)
             {
                 var timer = Stopwatch.StartNew();
                 var model = OnnxModelIO.Load(ModelPaths.MiniLmModel);
-                OptimizationRecipe.Parse("fuse+int4-weights").CreatePasses(new RecipeContext { Int4 = options }).Run(model);
+                OptimizationRecipe.Parse("fuse+int4-weights").CreatePasses(new RecipeContext { Int4 = options, Calibration = real ? sensitivityInputs : null }).Run(model);
                 var path = Path.Combine(directory, name + ".onnx");
                 File.WriteAllBytes(path, OnnxModelIO.ToBytes(model));
                 var cosines = fp32Embeddings.Zip(Embed(path, corpus), (a, b) => (double)TensorPrimitives.CosineSimilarity<float>(a, b)).ToList();
                 var nbits = model.Graph.Node.Count(n => n.OpType == "MatMulNBits");
-                notes[name] = $"{name}: {nbits} MatMulNBits (block {options.BlockSize}, {(options.Symmetric ? "symmetric" : "asymmetric")}, accuracy_level {options.AccuracyLevel}), built in {timer.Elapsed.TotalSeconds:F1} s; pooled cosine vs fp32 over {sentences} sentences mean {cosines.Average():F4}, min {cosines.Min():F4}";
+                var kept = options.KeepMostSensitiveInFloat == 0 ? string.Empty : $", kept float by output sensitivity on {(real ? $"{SensitivitySentences} real sentences" : "generated inputs")}: {string.Join(" ", model.Graph.Node.Where(n => n.OpType == "MatMul" && n.Input.Count == 2 && model.Graph.Initializer.Any(i => i.Name == n.Input[1])).Select(n => n.Name))}";
+                notes[name] = $"{name}: {nbits} MatMulNBits (block {options.BlockSize}, {(options.Symmetric ? "symmetric" : "asymmetric")}, accuracy_level {options.AccuracyLevel}{kept}), built in {timer.Elapsed.TotalSeconds:F1} s; pooled cosine vs fp32 over {sentences} sentences mean {cosines.Average():F4}, min {cosines.Min():F4}";
                 progress.WriteLine($"  {notes[name]}");
                 paths[name] = path;
             }
@@ -100,6 +117,25 @@ internal sealed class Int4Workload : IWorkload
 
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    private static Int4Options Keep(int count, int blockSize = 32) => new()
+    {
+        Symmetric = false,
+        BlockSize = blockSize,
+        ErrorMinimizingScales = true,
+        AccuracyLevel = 4,
+        KeepMostSensitiveInFloat = count,
+        SensitivitySamples = new SampleInputOptions { SampleCount = 4 },
+    };
+
+    // Each held-out sentence is one input of batch 1, tokenized as the CLI tokenizes --calibration-text.
+    private static List<IReadOnlyDictionary<string, SampleTensor>> RealInputs(IReadOnlyList<string> sentences)
+    {
+        var ml = new MLContext(seed: 0);
+        var data = ml.Data.LoadFromEnumerable(sentences.Select(s => new TextRow { Text = s }));
+        var tokenized = ml.Transforms.TokenizeForBert(nameof(TextRow.Text), ModelPaths.MiniLmVocab, maxLength: SequenceLength).Fit(data).Transform(data);
+        return [.. DataViewCalibration.Read(tokenized, File.ReadAllBytes(ModelPaths.MiniLmModel), maxRows: sentences.Count)];
     }
 
     private static List<float[]> Embed(string modelPath, IReadOnlyList<string> sentences)

@@ -1,4 +1,6 @@
+using MLNetInference.Core.Onnx;
 using MLNetInference.Core.Onnx.Proto;
+using MLNetInference.Models;
 using MLNetInference.Optimizers.Quantization;
 using MLNetInference.Optimizers.Quantization.Int4;
 using MLNetInference.Optimizers.Quantization.Static;
@@ -54,17 +56,37 @@ public sealed class RecipeContextTests
     }
 
     [TestMethod]
-    [DataRow(null, 16L)]
-    [DataRow(32, 32L)]
-    public void CreatePasses_Int4Options_StepUsesThemOrItsOwnDefaults(int? blockSize, long expected)
+    [DataRow(16)]
+    [DataRow(64)]
+    public void CreatePasses_Int4Options_StepUsesThem(int blockSize)
     {
         var model = SmallGraphs.MatMulAdd(W, Bias);
-        var context = blockSize is { } size ? new RecipeContext { Int4 = new Int4Options { BlockSize = size } } : RecipeContext.Default;
+        var context = new RecipeContext { Int4 = new Int4Options { BlockSize = blockSize } };
 
         OptimizationRecipe.Parse("int4-weights").CreatePasses(context).Run(model);
 
         var node = model.Graph.Node.Single(n => n.OpType == "MatMulNBits");
-        Assert.AreEqual(expected, node.Attribute.Single(a => a.Name == "block_size").I);
+        Assert.AreEqual(blockSize, node.Attribute.Single(a => a.Name == "block_size").I);
+    }
+
+    [TestMethod]
+    public void CreatePasses_NoInt4Options_StepUsesTheRecipeDefault()
+    {
+        var model = OnnxModelIO.Parse(ZooModels.Get("bert-opset13-pt1").Model);
+        var weightMatMuls = model.Graph.Node.Count(n => n.OpType == "MatMul" && model.Graph.Initializer.Any(i => i.Name == n.Input[1]));
+
+        OptimizationRecipe.Parse("int4-weights").CreatePasses(RecipeContext.Default).Run(model);
+
+        var nbits = model.Graph.Node.Where(n => n.OpType == "MatMulNBits").ToList();
+        Assert.IsGreaterThan(Int4Options.RecipeDefaultKeepInFloat, weightMatMuls);
+        Assert.IsGreaterThanOrEqualTo(weightMatMuls - Int4Options.RecipeDefaultKeepInFloat, nbits.Count);
+        Assert.IsLessThan(weightMatMuls, nbits.Count, "the default keeps the most sensitive MatMuls float");
+        foreach (var node in nbits)
+        {
+            Assert.AreEqual(32L, node.Attribute.Single(a => a.Name == "block_size").I);
+            Assert.AreEqual(4L, node.Attribute.Single(a => a.Name == "accuracy_level").I);
+            Assert.AreEqual(4, node.Input.Count, "asymmetric blocks carry zero points (A, B, scales, zero points)");
+        }
     }
 
     [TestMethod]

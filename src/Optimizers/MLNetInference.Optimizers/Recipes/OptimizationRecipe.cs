@@ -66,7 +66,7 @@ public sealed class OptimizationRecipe
             : [new RuleBasedPass("fold-batchnorm", [new BatchNormIntoConvFusion()])],
         [Fp16] = static (_, _) => [new Fp16ConversionPass()],
         [Int4Weights] = static (_, context) => context.IncludeQuantization
-            ? [new Int4WeightQuantizationPass((context.Int4 ?? new Int4Options { Symmetric = false, BlockSize = 16, ErrorMinimizingScales = true }).ExcludingNodes(context.KeepInFloat), context.Calibration?.Samples)]
+            ? [new Int4WeightQuantizationPass((context.Int4 ?? Int4Options.RecipeDefault).ExcludingNodes(context.KeepInFloat), context.Calibration?.Samples)]
             : [],
     };
 

@@ -31,8 +31,10 @@ public sealed class RecipeContext
     public DynamicInt8Options? Int8 { get; init; }
 
     /// <summary>
-    /// Gets the settings of <c>int4-weights</c>. When <see langword="null"/> the step uses its own defaults: asymmetric,
-    /// block size 16, error-minimizing scales.
+    /// Gets the settings of <c>int4-weights</c>. When <see langword="null"/> the step uses
+    /// <see cref="Int4Options.RecipeDefault"/>. The step's sensitivity measurement
+    /// (<see cref="Int4Options.KeepMostSensitiveInFloat"/>) runs on the first samples of <see cref="Calibration"/> when
+    /// it is set.
     /// </summary>
     public Int4Options? Int4 { get; init; }
 

@@ -3,7 +3,31 @@ namespace MLNetInference.Optimizers.Quantization.Int4;
 /// <summary>Settings of <see cref="Int4WeightQuantizationPass"/>: block size, symmetry, and which nodes are left alone.</summary>
 public sealed class Int4Options
 {
+    /// <summary>
+    /// The number of most sensitive MatMuls <see cref="RecipeDefault"/> keeps in float: the fewest that brought MiniLM's
+    /// pooled sentence-embedding cosine to 0.98 or more at block 32 when measured on generated inputs (BENCHMARKS.md,
+    /// "INT4 weights by MatMulNBits accuracy_level").
+    /// </summary>
+    public const int RecipeDefaultKeepInFloat = 4;
+
     private IReadOnlyCollection<string> _excludedNodeNames = [];
+    private int _keepMostSensitiveInFloat;
+
+    /// <summary>
+    /// Gets new settings as the <c>int4-weights</c> recipe step uses them when it is given none: asymmetric blocks of 32
+    /// with error-minimizing scales, <c>accuracy_level</c> 4 (int8 compute), and the
+    /// <see cref="RecipeDefaultKeepInFloat"/> MatMuls whose quantization costs the model's output most kept in float
+    /// (measured on 4 generated inputs, or on the recipe's calibration data when it has some).
+    /// </summary>
+    public static Int4Options RecipeDefault => new()
+    {
+        BlockSize = 32,
+        Symmetric = false,
+        ErrorMinimizingScales = true,
+        AccuracyLevel = 4,
+        KeepMostSensitiveInFloat = RecipeDefaultKeepInFloat,
+        SensitivitySamples = new Verification.SampleInputOptions { SampleCount = 4 },
+    };
 
     /// <summary>
     /// Gets the number of consecutive K elements of one weight column that share a scale (and zero point); a power of
@@ -37,17 +61,40 @@ public sealed class Int4Options
     public IReadOnlyCollection<string> ExcludedNodeNames { get => _excludedNodeNames; init => _excludedNodeNames = value; }
 
     /// <summary>
-    /// Gets how many MatMuls stay float because quantizing them alone changes their output the most, as measured by
-    /// <see cref="Sensitivity.SensitiveLayerSelection"/> on generated sample inputs (<see cref="SensitivitySamples"/>).
-    /// 0 (the default) measures nothing.
+    /// Gets how many MatMuls at most stay float because they cost the model's output the most when quantized. 0 (the
+    /// default) measures nothing. The pass quantizes a copy whole, puts each MatMul alone back to float, and ranks them by
+    /// how much that raises the cosine of the model's outputs to the float model's on sample inputs (the inputs given to
+    /// the pass, such as the recipe's calibration data, or else generated ones, <see cref="SensitivitySamples"/>); the top
+    /// ones whose return helps at all stay MatMul. This costs one ONNX Runtime session per MatMul (about 15 s for
+    /// MiniLM's 36 on 2 cores).
     /// </summary>
-    public int KeepMostSensitiveInFloat { get; init; }
+    /// <remarks>
+    /// The ranking is by the output, not by each MatMul's own error: on MiniLM at block 32 the two MatMuls whose return to
+    /// float raised the pooled sentence-embedding cosine most ranked 7th and 21st by their own error
+    /// (<see cref="Sensitivity.SensitiveLayerSelection"/>).
+    /// </remarks>
+    public int KeepMostSensitiveInFloat { get => _keepMostSensitiveInFloat; init => _keepMostSensitiveInFloat = value; }
 
-    /// <summary>Gets the sample-input settings of the sensitivity measurement; defaults when <see langword="null"/>.</summary>
+    /// <summary>
+    /// Gets the settings of the generated inputs of the sensitivity measurement (<see cref="KeepMostSensitiveInFloat"/>),
+    /// used when the pass is given no inputs; defaults (2 samples of batch 2, sequence 16) when <see langword="null"/>.
+    /// </summary>
     public Verification.SampleInputOptions? SensitivitySamples { get; init; }
 
     /// <summary>Gets the fewest weight elements (K × N) a weight must have to be quantized; smaller weights stay fp32. Default 0.</summary>
     public int MinimumWeightElements { get; init; }
+
+    /// <summary>Returns a copy of these settings with another <see cref="KeepMostSensitiveInFloat"/>.</summary>
+    /// <param name="count">How many MatMuls at most to keep in float by their measured sensitivity; 0 measures nothing.</param>
+    /// <returns>The copy; every other setting is the same.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
+    public Int4Options KeepingMostSensitiveInFloat(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var copy = (Int4Options)MemberwiseClone();
+        copy._keepMostSensitiveInFloat = count;
+        return copy;
+    }
 
     /// <summary>Returns a copy of these settings that also leaves the named nodes in float.</summary>
     /// <param name="nodeNames">More node names to exclude.</param>

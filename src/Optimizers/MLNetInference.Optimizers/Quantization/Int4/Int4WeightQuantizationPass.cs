@@ -23,7 +23,7 @@ public sealed class Int4WeightQuantizationPass : ModelPass
     private readonly WeightSelection _selection;
     private readonly IReadOnlyList<IReadOnlyDictionary<string, SampleTensor>>? _sensitivityInputs;
     private ModelProto? _measured;
-    private IReadOnlyList<NodeCosineGain> _kept = [];
+    private IReadOnlyList<KeptMatMul> _kept = [];
 
     /// <summary>Initializes a new instance of the <see cref="Int4WeightQuantizationPass"/> class.</summary>
     /// <param name="options">The settings; defaults (block size 32, symmetric) when <see langword="null"/>.</param>
@@ -79,7 +79,8 @@ public sealed class Int4WeightQuantizationPass : ModelPass
     public override string Name => "int4-weights";
 
     /// <summary>Gets the MatMuls kept float by <see cref="Int4Options.KeepMostSensitiveInFloat"/>, most sensitive first.</summary>
-    public IReadOnlyList<string> KeptInFloat => [.. _kept.Select(k => k.NodeName)];
+    /// <remarks>A MatMul without a name is listed as <c>MatMul-&gt;</c> and its output's name.</remarks>
+    public IReadOnlyList<string> KeptInFloat => [.. _kept.Select(k => k.Label)];
 
     /// <summary>Gets what the latest run did; <see langword="null"/> before the first run.</summary>
     public Int4Summary? LastSummary { get; private set; }
@@ -90,20 +91,14 @@ public sealed class Int4WeightQuantizationPass : ModelPass
         var summary = new Int4Summary();
         LastSummary = summary;
         var blocks = new Dictionary<string, Int4Block>(StringComparer.Ordinal);
-        var selection = _selection;
-        if (_options.KeepMostSensitiveInFloat > 0)
+        if (_options.KeepMostSensitiveInFloat > 0 && !ReferenceEquals(model, _measured))
         {
             // A pass manager runs the pass again until nothing changes; the choice is measured once per model and reused.
-            if (!ReferenceEquals(model, _measured))
-            {
-                _kept = MeasureMostSensitive(model, blocks);
-                _measured = model;
-            }
-
-            selection = new WeightSelection(_options.ExcludedOpTypes, [.. _options.ExcludedNodeNames, .. _kept.Select(k => k.NodeName)], _options.MinimumWeightElements);
+            _kept = MeasureMostSensitive(model, blocks);
+            _measured = model;
         }
 
-        var quantized = Quantize(model, selection, _kept, blocks, summary);
+        var quantized = Quantize(model, _options.KeepMostSensitiveInFloat > 0 ? _kept : [], blocks, summary);
         if (quantized.Count == 0)
         {
             if (summary.Skipped.Count == 0)
@@ -122,27 +117,27 @@ public sealed class Int4WeightQuantizationPass : ModelPass
 
     // Quantizes a copy whole, then ranks its MatMulNBits by how much putting each one alone back to float raises the
     // model's output cosine on the sample inputs; the top ones (with a positive gain) stay float.
-    private IReadOnlyList<NodeCosineGain> MeasureMostSensitive(ModelProto model, Dictionary<string, Int4Block> blocks)
+    private IReadOnlyList<KeptMatMul> MeasureMostSensitive(ModelProto model, Dictionary<string, Int4Block> blocks)
     {
         var trial = model.Clone();
-        var names = Quantize(trial, _selection, [], blocks, new Int4Summary());
-        if (names.Count == 0)
+        var quantized = Quantize(trial, [], blocks, new Int4Summary());
+        if (quantized.Count == 0)
         {
             return [];
         }
 
         var samples = _sensitivityInputs ?? SampleInputGenerator.Generate(model, _options.SensitivitySamples);
-        var (_, ranking) = OutputSensitivity.Rank(model, trial, names, samples);
-        return [.. ranking.Where(g => g.Gain > OutputSensitivity.MinimumGain).Take(_options.KeepMostSensitiveInFloat)];
+        var (_, ranking) = OutputSensitivity.Rank(model, trial, [.. quantized.Keys], samples);
+        return [.. ranking.Where(g => g.Gain > OutputSensitivity.MinimumGain).Take(_options.KeepMostSensitiveInFloat).Select(g => new KeptMatMul(quantized[g.Output], g.Output, g.Gain))];
     }
 
-    // Replaces every selected MatMul of the model; returns the names of the new MatMulNBits nodes.
-    private List<string> Quantize(ModelProto model, WeightSelection selection, IReadOnlyList<NodeCosineGain> kept, Dictionary<string, Int4Block> blocks, Int4Summary summary)
+    // Replaces every selected MatMul of the model but the kept ones; returns the quantized MatMuls' labels by output.
+    private Dictionary<string, string> Quantize(ModelProto model, IReadOnlyList<KeptMatMul> kept, Dictionary<string, Int4Block> blocks, Int4Summary summary)
     {
         var graph = new OnnxGraph(model);
         var cache = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var touched = new List<string>();
-        var names = new List<string>();
+        var quantized = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var node in graph.TopologicalOrder())
         {
             if (!OpsetInfo.IsOp(node, "MatMul") || node.Input.Count != 2)
@@ -157,10 +152,10 @@ public sealed class Int4WeightQuantizationPass : ModelPass
             }
 
             var label = node.Name.Length > 0 ? node.Name : $"MatMul->{node.Output[0]}";
-            var sensitive = kept.FirstOrDefault(k => string.Equals(k.NodeName, node.Name, StringComparison.Ordinal));
+            var sensitive = kept.FirstOrDefault(k => string.Equals(k.Output, node.Output[0], StringComparison.Ordinal));
             var reason = sensitive is not null
                 ? string.Create(CultureInfo.InvariantCulture, $"kept in float as one of the {_options.KeepMostSensitiveInFloat} most sensitive: putting it alone back to float raised the output cosine on the samples by {sensitive.Gain:F5}")
-                : selection.SkipReason(node, weight);
+                : _selection.SkipReason(node, weight);
             if (reason is not null)
             {
                 summary.Skipped.Add($"{label}: {reason}");
@@ -188,19 +183,19 @@ public sealed class Int4WeightQuantizationPass : ModelPass
             }
 
             graph.ReplaceNode(node, replacement);
-            names.Add(replacement.Name);
+            quantized[node.Output[0]] = label;
             summary.QuantizedMatMuls++;
         }
 
-        if (names.Count == 0)
+        if (quantized.Count == 0)
         {
-            return names;
+            return quantized;
         }
 
         summary.RemovedInitializers = graph.RemoveUnusedInitializers(touched);
         graph.EnsureOpset(OpsetInfo.MicrosoftDomain, 1);
         graph.Commit();
-        return names;
+        return quantized;
     }
 
     private string[] GetOrQuantize(TensorProto weight, OnnxGraph graph, Dictionary<string, string[]> cache, Dictionary<string, Int4Block> blocks)
@@ -248,4 +243,6 @@ public sealed class Int4WeightQuantizationPass : ModelPass
         cache[weight.Name] = inputs;
         return inputs;
     }
+
+    private sealed record KeptMatMul(string Label, string Output, double Gain);
 }

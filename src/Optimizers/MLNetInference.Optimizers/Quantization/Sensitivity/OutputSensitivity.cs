@@ -15,7 +15,8 @@ namespace MLNetInference.Optimizers.Quantization.Sensitivity;
 /// 7th and 21st by local error).
 /// </summary>
 /// <remarks>
-/// The quantizer must keep each replaced node's name (as <see cref="Int4.Int4WeightQuantizationPass"/> does). Costs one
+/// The quantizer must replace each node by one node that writes the same output (as
+/// <see cref="Int4.Int4WeightQuantizationPass"/> does). Costs one
 /// ONNX Runtime session and one run per sample for each node, plus one for the float and one for the quantized model.
 /// </remarks>
 internal static class OutputSensitivity
@@ -26,38 +27,38 @@ internal static class OutputSensitivity
     /// </summary>
     public const double MinimumGain = 1e-6;
 
-    /// <summary>Measures each of <paramref name="nodeNames"/>, the largest gain first.</summary>
+    /// <summary>Measures each quantized node, named by its first output, the largest gain first.</summary>
     /// <param name="original">The float model; not changed.</param>
-    /// <param name="quantized">The same model with every named node quantized, names kept; not changed.</param>
-    /// <param name="nodeNames">The quantized nodes to measure.</param>
+    /// <param name="quantized">The same model with the nodes quantized, each writing the output its original wrote; not changed.</param>
+    /// <param name="nodeOutputs">The first output of each quantized node to measure.</param>
     /// <param name="samples">The inputs.</param>
     /// <returns>The quantized model's own cosine, and one gain per node, the largest first.</returns>
     public static (double QuantizedCosine, IReadOnlyList<NodeCosineGain> Ranking) Rank(
         ModelProto original,
         ModelProto quantized,
-        IReadOnlyList<string> nodeNames,
+        IReadOnlyList<string> nodeOutputs,
         IReadOnlyList<IReadOnlyDictionary<string, SampleTensor>> samples)
     {
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC };
         var expected = Outputs(original, samples, options, out var outputNames);
         var baseline = MeanCosine(quantized, samples, expected, outputNames, options);
-        var gains = new List<NodeCosineGain>(nodeNames.Count);
-        foreach (var name in nodeNames)
+        var gains = new List<NodeCosineGain>(nodeOutputs.Count);
+        foreach (var output in nodeOutputs)
         {
-            var restored = RestoreNode(quantized, original, name);
-            gains.Add(new NodeCosineGain(name, MeanCosine(restored, samples, expected, outputNames, options) - baseline));
+            var restored = RestoreNode(quantized, original, output);
+            gains.Add(new NodeCosineGain(output, MeanCosine(restored, samples, expected, outputNames, options) - baseline));
         }
 
-        return (baseline, [.. gains.OrderByDescending(g => g.Gain).ThenBy(g => g.NodeName, StringComparer.Ordinal)]);
+        return (baseline, [.. gains.OrderByDescending(g => g.Gain).ThenBy(g => g.Output, StringComparer.Ordinal)]);
     }
 
-    /// <summary>A copy of <paramref name="quantized"/> whose node <paramref name="nodeName"/> is the original's again.</summary>
-    internal static ModelProto RestoreNode(ModelProto quantized, ModelProto original, string nodeName)
+    /// <summary>A copy of <paramref name="quantized"/> whose node writing <paramref name="output"/> is the original's again.</summary>
+    internal static ModelProto RestoreNode(ModelProto quantized, ModelProto original, string output)
     {
         var copy = quantized.Clone();
         var graph = copy.Graph;
-        var index = IndexOf(graph, nodeName);
-        var source = original.Graph.Node[IndexOf(original.Graph, nodeName)];
+        var index = IndexOf(graph, output);
+        var source = original.Graph.Node[IndexOf(original.Graph, output)];
         var replaced = graph.Node[index];
         graph.Node[index] = source.Clone();
 
@@ -84,17 +85,17 @@ internal static class OutputSensitivity
         return copy;
     }
 
-    private static int IndexOf(GraphProto graph, string nodeName)
+    private static int IndexOf(GraphProto graph, string output)
     {
         for (var i = 0; i < graph.Node.Count; i++)
         {
-            if (string.Equals(graph.Node[i].Name, nodeName, StringComparison.Ordinal))
+            if (graph.Node[i].Output.Count > 0 && string.Equals(graph.Node[i].Output[0], output, StringComparison.Ordinal))
             {
                 return i;
             }
         }
 
-        throw new InvalidOperationException($"The model has no node named '{nodeName}'.");
+        throw new InvalidOperationException($"The model has no node writing '{output}'.");
     }
 
     private static List<Dictionary<string, OutputValues>> Outputs(ModelProto model, IReadOnlyList<IReadOnlyDictionary<string, SampleTensor>> samples, SessionOptions options, out string[] outputNames)
@@ -136,6 +137,6 @@ internal static class OutputSensitivity
 }
 
 /// <summary>How much putting one quantized node back to float raised the model's output cosine.</summary>
-/// <param name="NodeName">The node.</param>
+/// <param name="Output">The node's first output, which names it.</param>
 /// <param name="Gain">The output cosine with only this node in float, less the fully quantized model's.</param>
-internal sealed record NodeCosineGain(string NodeName, double Gain);
+internal sealed record NodeCosineGain(string Output, double Gain);
