@@ -24,7 +24,7 @@ internal static class OptimizeCommand
         var output = new Option<FileInfo>("--output", "-o") { Description = "Where to write the optimized model.", Required = true };
         var recipe = new Option<string>("--recipe") { Description = $"Steps joined with '+': {string.Join(", ", OptimizationRecipe.KnownSteps)}.", DefaultValueFactory = _ => OptimizationRecipe.Fuse };
         var calibration = new Option<FileInfo?>("--calibration-text") { Description = "A text file, one sample per line, for static quantization, and for int4-weights' sensitivity measurement (its first 8 lines)." };
-        var keepFloat = new Option<int?>("--int4-keep-float") { Description = $"int4-weights: keep up to this many MatMuls in float, those whose quantization costs the model's output most (default {Int4Options.RecipeDefaultKeepInFloat}; 0 quantizes every one)." };
+        var keepFloat = new Option<int?>("--int4-keep-float") { Description = $"int4-weights: keep up to this many MatMuls in float, those whose quantization costs the model's output most, found by putting each back to float alone on sample inputs (default {Int4Options.RecipeDefaultKeepInFloat}; 0 quantizes every one)." };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the report as JSON." };
         var sequence = new Option<int>("--sequence-length") { Description = "Sequence length of generated inputs for text models.", DefaultValueFactory = _ => 128 };
         var method = new Option<CalibrationMethod>("--calibration-method") { Description = "How int8-static chooses activation ranges: MinMax, Percentile or Entropy.", DefaultValueFactory = _ => CalibrationMethod.MinMax };

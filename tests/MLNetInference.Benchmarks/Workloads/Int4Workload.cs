@@ -43,7 +43,8 @@ internal sealed class Int4Workload : IWorkload
             ("int4-b32-level4", new Int4Options { Symmetric = false, BlockSize = 32, ErrorMinimizingScales = true, AccuracyLevel = 4 }, false),
             ("int4-b32-sym-level4", new Int4Options { BlockSize = 32, ErrorMinimizingScales = true, AccuracyLevel = 4 }, false),
             ("int4-b32-level1", new Int4Options { Symmetric = false, BlockSize = 32, ErrorMinimizingScales = true, AccuracyLevel = 1 }, false),
-            ("int4-b32-level4-keep4", Int4Options.RecipeDefault, false),
+            ("int4-b16-level0-keep2", Int4Options.RecipeDefault, false),
+            ("int4-b32-level4-keep4", Keep(4), false),
             ("int4-b32-level4-keep6", Keep(6), false),
             ("int4-b32-level4-keep2-real", Keep(2), true),
             ("int4-b32-level4-keep3-real", Keep(3), true),
@@ -119,12 +120,12 @@ internal sealed class Int4Workload : IWorkload
         }
     }
 
-    private static Int4Options Keep(int count, int blockSize = 32) => new()
+    private static Int4Options Keep(int count, int blockSize = 32, int accuracyLevel = 4) => new()
     {
         Symmetric = false,
         BlockSize = blockSize,
         ErrorMinimizingScales = true,
-        AccuracyLevel = 4,
+        AccuracyLevel = accuracyLevel,
         KeepMostSensitiveInFloat = count,
         SensitivitySamples = new SampleInputOptions { SampleCount = 4 },
     };

@@ -46,10 +46,8 @@ public sealed class RecipeAccuracyOnRealSentencesTests
     {
         var (model, cosines) = OptimizeAndCompare("fuse+int4-weights");
 
-        // The recipe's default: block 32 with int8 compute, the most sensitive MatMuls kept float.
-        var nbits = model.Graph.Node.Where(n => n.OpType == "MatMulNBits").ToList();
-        Assert.HasCount(36 - Int4Options.RecipeDefaultKeepInFloat, nbits);
-        Assert.IsTrue(nbits.All(n => n.Attribute.Single(a => a.Name == "block_size").I == 32 && n.Attribute.Single(a => a.Name == "accuracy_level").I == 4));
+        // The recipe's default keeps the most sensitive MatMuls float.
+        Assert.AreEqual(36 - Int4Options.RecipeDefaultKeepInFloat, model.Graph.Node.Count(n => n.OpType == "MatMulNBits"));
         Assert.IsGreaterThanOrEqualTo(0.98, cosines.Average(), $"mean cosine {cosines.Average():F4}, min {cosines.Min():F4}");
         Assert.IsLessThan(0.9999, cosines.Average(), "the int4 model gives fp32's embeddings exactly; was it quantized?");
     }

@@ -95,6 +95,20 @@ public sealed class Int4WeightQuantizationPassSensitivityTests
     }
 
     [TestMethod]
+    public void KeepingMostSensitiveInFloat_CopiesEveryOtherSetting()
+    {
+        var original = new Int4Options { BlockSize = 64, Symmetric = false, ErrorMinimizingScales = true, AccuracyLevel = 4, ExcludedNodeNames = ["a"], MinimumWeightElements = 7 };
+
+        var copy = original.KeepingMostSensitiveInFloat(3);
+
+        Assert.AreEqual(3, copy.KeepMostSensitiveInFloat);
+        Assert.AreEqual(0, original.KeepMostSensitiveInFloat, "the original is not changed");
+        Assert.AreEqual((64, false, true, 4, 7), (copy.BlockSize, copy.Symmetric, copy.ErrorMinimizingScales, copy.AccuracyLevel, copy.MinimumWeightElements));
+        CollectionAssert.AreEqual(new[] { "a" }, copy.ExcludedNodeNames.ToArray());
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => original.KeepingMostSensitiveInFloat(-1));
+    }
+
+    [TestMethod]
     public void Constructor_NegativeKeepCount_Throws()
     {
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new Int4WeightQuantizationPass(new Int4Options { KeepMostSensitiveInFloat = -1 }));
