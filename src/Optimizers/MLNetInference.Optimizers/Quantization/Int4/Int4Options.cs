@@ -21,8 +21,8 @@ public sealed class Int4Options
     /// <remarks>
     /// Measured side by side on a CPU without VNNI (AMD EPYC, AVX2; BENCHMARKS.md, "INT4 weights by MatMulNBits
     /// accuracy_level"): MiniLM's pooled sentence-embedding cosine 0.985 (0.982 with every MatMul quantized) at the speed
-    /// of fp32 (1.00-1.04x at batch 1, 0.99-1.02x at batch 16). Blocks of 32 with <c>accuracy_level</c> 4 ran at
-    /// 0.83-0.89x fp32 there, with or without MatMuls kept float; on a CPU with VNNI, measure them before choosing.
+    /// of fp32 (0.98-1.04x at batch 1, 0.99-1.02x at batch 16). Blocks of 32 with <c>accuracy_level</c> 4 ran at
+    /// 0.82-0.89x fp32 there, with or without MatMuls kept float; on a CPU with VNNI, measure them before choosing.
     /// </remarks>
     public static Int4Options RecipeDefault => new()
     {
