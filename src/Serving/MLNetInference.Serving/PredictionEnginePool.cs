@@ -165,6 +165,8 @@ public sealed class PredictionEnginePool<TData, TPrediction> : IAsyncDisposable,
     /// <summary>Gets the loader a model reads from.</summary>
     internal ModelLoader LoaderOf(string modelName) => Lookup(modelName).Loader;
 
+    internal long MemoryReleasesOf(string modelName) => Lookup(modelName).MemoryReleases;
+
     internal void MarkWarmingUp(bool running) => Volatile.Write(ref _warmUp, running ? 1 : 2);
 
     /// <summary>Gets the number of requests waiting in a model's queue.</summary>

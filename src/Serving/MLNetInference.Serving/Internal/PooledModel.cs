@@ -28,6 +28,7 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
     private LoadedModel? _current;
     private int _status = (int)ModelStatus.Loading;
     private int _version;
+    private long _memoryReleases;
     private int _disposed;
 
     public PooledModel(string name, ModelSource source, ModelLoader loader, DynamicBatchingOptions options, Func<TData, int> length, ILogger logger, ILogger sessionLogger, TimeProvider timeProvider, PoolInstruments instruments)
@@ -60,6 +61,9 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
 
     /// <summary>Gets how many versions have been loaded successfully.</summary>
     public int Version => Volatile.Read(ref _version);
+
+    /// <summary>Gets how many retired versions of this model have had their memory released (<see cref="DynamicBatchingOptions.ReleaseMemoryAfterReload"/>).</summary>
+    public long MemoryReleases => Interlocked.Read(ref _memoryReleases);
 
     public ITransformer CurrentModel => Volatile.Read(ref _current)?.Primary
         ?? throw new ModelUnavailableException(Name, $"Model '{PoolRegistrations<TData, TPrediction>.DisplayName(Name)}' is not loaded ({Status}): {LastError?.Message}");
@@ -198,7 +202,7 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
         }
 
         var loaded = new LoadedModel(versions);
-        return new ExecutorSet<TData, TPrediction>(executors, new LoadedModelHolder(loaded, _options.ReleaseMemoryAfterReload), $"{executors.Count} workers on {string.Join(", ", _options.EffectiveDevices)}");
+        return new ExecutorSet<TData, TPrediction>(executors, new LoadedModelHolder(loaded, _options.ReleaseMemoryAfterReload ? ReleaseRetiredMemory : null), $"{executors.Count} workers on {string.Join(", ", _options.EffectiveDevices)}");
     }
 
     private ExecutorSet<TData, TPrediction> LoadExecutors(ExecutorModelLoader<TData, TPrediction> loader)
@@ -224,7 +228,7 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
             throw;
         }
 
-        return new ExecutorSet<TData, TPrediction>(executors, new LoadedModelHolder(new LoadedModel([], owned), _options.ReleaseMemoryAfterReload), $"{executors.Count} external workers");
+        return new ExecutorSet<TData, TPrediction>(executors, new LoadedModelHolder(new LoadedModel([], owned), _options.ReleaseMemoryAfterReload ? ReleaseRetiredMemory : null), $"{executors.Count} external workers");
     }
 
     private IBatchExecutor<TData, TPrediction> CreateExecutor(MLContext mlContext, ITransformer model)
@@ -317,6 +321,12 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
     private static partial void LogDeviceFallback(ILogger logger, string modelName, string device, string actual);
 
     /// <summary>Runs a batch on an executor registered with <c>FromExecutor</c>.</summary>
+    private void ReleaseRetiredMemory()
+    {
+        Interlocked.Increment(ref _memoryReleases);
+        RetiredMemory.Release();
+    }
+
     private sealed class ExternalExecutor(IPredictionBatchExecutor<TData, TPrediction> executor) : IBatchExecutor<TData, TPrediction>
     {
         public void Execute(ReadOnlySpan<TData> requests, Span<TPrediction> results) => executor.Execute(requests, results);
@@ -325,12 +335,12 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
     /// <summary>Lets <see cref="Install"/> find the loaded model behind an executor set.</summary>
     private sealed class LoadedModelHolder : IDisposable
     {
-        private readonly bool _releaseMemory;
+        private readonly Action? _afterDispose;
 
-        public LoadedModelHolder(LoadedModel model, bool releaseMemory)
+        public LoadedModelHolder(LoadedModel model, Action? afterDispose)
         {
             Model = model;
-            _releaseMemory = releaseMemory;
+            _afterDispose = afterDispose;
         }
 
         public LoadedModel Model { get; }
@@ -338,12 +348,10 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
         public void Dispose()
         {
             Model.Dispose();
-            if (_releaseMemory)
-            {
-                // The version left service after a reload (or at shutdown): give its memory back now, not whenever
-                // the allocators next get round to it.
-                RetiredMemory.Release();
-            }
+
+            // The version left service after a reload (or at shutdown): give its memory back now, not whenever the
+            // allocators next get round to it.
+            _afterDispose?.Invoke();
         }
     }
 }

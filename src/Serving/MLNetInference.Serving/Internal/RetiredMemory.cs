@@ -13,11 +13,8 @@ namespace MLNetInference.Serving.Internal;
 internal static class RetiredMemory
 {
     private static int s_pending;
-    private static long s_completed;
-    private static bool s_trimUnavailable = !OperatingSystem.IsLinux();
 
-    /// <summary>Gets how many queued releases have run in this process.</summary>
-    public static long Completed => Interlocked.Read(ref s_completed);
+    private static bool s_trimUnavailable = !OperatingSystem.IsLinux();
 
     /// <summary>Queues one release on the thread pool; calls that arrive while one is queued share it.</summary>
     public static void Release()
@@ -32,7 +29,6 @@ internal static class RetiredMemory
             {
                 Volatile.Write(ref s_pending, 0);
                 ReleaseNow();
-                Interlocked.Increment(ref s_completed);
             },
             null);
     }
