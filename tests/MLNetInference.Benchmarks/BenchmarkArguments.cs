@@ -3,7 +3,7 @@ namespace MLNetInference.Benchmarks;
 /// <summary>The parsed command line: <c>&lt;workload&gt; [--quick] [--json &lt;file&gt;]</c>.</summary>
 internal sealed record BenchmarkArguments(IReadOnlyList<string> Workloads, bool Quick, string? JsonPath)
 {
-    public static readonly string[] KnownWorkloads = ["p1", "p2", "p2r", "p3", "p4", "p5", "p7", "estimator", "tune", "reload", "fuse", "zoo", "p2img", "p2int4", "p1cost", "soak", "p8"];
+    public static readonly string[] KnownWorkloads = ["p1", "p2", "p2r", "p3", "p4", "p5", "p7", "estimator", "tune", "reload", "fuse", "zoo", "p2img", "p2int4", "p1cost", "kernels", "soak", "p8"];
 
     public const string Usage =
         "usage: dotnet run -c Release --project tests/MLNetInference.Benchmarks -- <workload> [--quick] [--json <file>]\n" +
@@ -17,6 +17,7 @@ internal sealed record BenchmarkArguments(IReadOnlyList<string> Workloads, bool 
         "              p2img (ResNet18 static INT8 variants calibrated and measured on real photographs: feature cosine, b1 speed),\n" +
         "              p2int4 (MiniLM fp32 vs fuse+int4-weights by MatMulNBits accuracy_level, block size and MatMuls kept float, at b1/b16, pooled cosine),\n" +
         "              p1cost (MiniLM cost per row on one thread: raw ONNX Runtime against the pool's executors and the BatchRunner),\n" +
+        "              kernels (INT8 against fp32 one layer at a time, MiniLM's MatMuls and ResNet18's Convs: the ceiling of 8-bit kernels on this CPU),\n" +
         "              soak (the ASP.NET sample as a child process under 64 HTTP clients, its model replaced every 30 s, RSS and heap every 10 s: 10 min, --quick 60 s;\n" +
         "              writes soak.json and soak.png to $MLNETINFERENCE_SOAK_OUT or the current folder),\n" +
         "              p8 (Open Inference Protocol: MiniLM over V2 gRPC, REST binary and REST JSON on loopback against the in-process pool), all\n" +

@@ -10,7 +10,7 @@ if (arguments is null)
     return 2;
 }
 
-IWorkload[] workloads = [new ServiceWorkload(), new Int8Workload(), new Int8RecipeWorkload(), new OverheadWorkload(), new SmallModelWorkload(), new NodeCountWorkload(), new LoadTimeWorkload(), new EstimatorWorkload(), new TuneWorkload(), new ReloadWorkload(), new FuseWorkload(), new ZooWorkload(), new RealImageInt8Workload(), new Int4Workload(), new CpuCostWorkload(), new SoakWorkload(), new OpenInferenceWorkload()];
+IWorkload[] workloads = [new ServiceWorkload(), new KernelCeilingWorkload(), new Int8Workload(), new Int8RecipeWorkload(), new OverheadWorkload(), new SmallModelWorkload(), new NodeCountWorkload(), new LoadTimeWorkload(), new EstimatorWorkload(), new TuneWorkload(), new ReloadWorkload(), new FuseWorkload(), new ZooWorkload(), new RealImageInt8Workload(), new Int4Workload(), new CpuCostWorkload(), new SoakWorkload(), new OpenInferenceWorkload()];
 var machine = MachineInfo.Current();
 Console.WriteLine(machine.ToMarkdown());
 Console.WriteLine($"Command: {string.Join(' ', args)}");

@@ -58,7 +58,12 @@ public sealed class ModelTunerTests
             var tuned = TunedModelDescription.Load(output);
             Assert.AreEqual(result.Best.Configuration.Batching.MaxBatchSize, tuned.MaxBatchSize);
             Assert.IsNotNull(result.Report.Baseline);
-            StringAssert.Contains(result.Report.ToMarkdown(), "| # | recipe |");
+            var markdown = result.Report.ToMarkdown();
+            StringAssert.Contains(markdown, "| # | recipe |");
+            StringAssert.Contains(markdown, $"8-bit kernels: {CpuInt8Kernels.InstructionSet}");
+
+            // An INT8 recipe ran on the CPU: the report says whether this CPU makes INT8 fast.
+            Assert.AreEqual(!CpuInt8Kernels.HasFastInt8, markdown.Contains("has no fast 8-bit instructions", StringComparison.Ordinal), markdown);
             Assert.IsNotEmpty(progress);
             TestContext.WriteLine(result.Report.ToMarkdown());
         }
