@@ -34,6 +34,45 @@ public sealed class FileModelLoaderTests
     }
 
     [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task WatchedFileDeleted_OldVersionKeepsServing_ThenFileRestored_Reloads(bool polling)
+    {
+        var path = CopyOfSmallMlp();
+        var services = new ServiceCollection();
+        services.AddPredictionEnginePool<MlpInput, MlpOutput>()
+            .FromLoader("watched", new FileModelLoader(path) { UsePollingFileWatcher = polling });
+        await using var provider = services.BuildServiceProvider();
+        var pool = provider.GetRequiredService<PredictionEnginePool<MlpInput, MlpOutput>>();
+        var first = pool.GetModel("watched");
+        var input = new MlpInput { features = new float[32] };
+        var expected = (await pool.PredictAsync("watched", input)).scores;
+
+        // Real file events (or four-second polls): the waits are only bounded by a hang guard, never asserted on.
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        File.Delete(path);
+        while (pool.GetStatus("watched") != ModelStatus.ReloadFailed)
+        {
+            await Task.Delay(100, guard.Token);
+        }
+
+        // The deleted file's reload failed with a typed, named error; the loaded version still answers, unchanged.
+        Assert.IsInstanceOfType<FileNotFoundException>(pool.GetLastError("watched")?.GetBaseException() ?? pool.GetLastError("watched"), pool.GetLastError("watched")?.ToString());
+        Assert.AreSame(first, pool.GetModel("watched"));
+        CollectionAssert.AreEqual(expected, (await pool.PredictAsync("watched", input)).scores);
+
+        File.Copy(FixtureModels.EnsureFile(FixtureModels.SmallMlpName), path);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(1));
+        while (ReferenceEquals(first, pool.GetModel("watched")) || pool.GetStatus("watched") != ModelStatus.Loaded)
+        {
+            await Task.Delay(100, guard.Token);
+        }
+
+        Assert.IsNull(pool.GetLastError("watched"));
+        CollectionAssert.AreEqual(expected, (await pool.PredictAsync("watched", input)).scores);
+    }
+
+    [TestMethod]
     [DataRow("true", true)]
     [DataRow("1", true)]
     [DataRow("TRUE", true)]
