@@ -130,6 +130,10 @@ public sealed partial class DeployManifestsTests
         StringAssert.Contains(lines.Single(l => l.StartsWith("RUN ", StringComparison.Ordinal) && l.Contains("publish", StringComparison.Ordinal)), "src/Samples/InferenceServer/InferenceServer.csproj");
         Assert.IsTrue(File.Exists(Path.Combine(Root, "deploy", "Dockerfile.dockerignore")), "the build context leaves out tests and outputs");
         CollectionAssert.AreEquivalent(new[] { HttpPort, GrpcPort }, DockerfileExposedPorts());
+
+        // Two glibc arenas strand about half the memory that reloads free (BENCHMARKS.md, the soak with MALLOC_ARENA_MAX=2).
+        var runtimeEnv = lines.SkipWhile(l => !l.StartsWith("FROM mcr.microsoft.com/dotnet/aspnet", StringComparison.Ordinal)).Where(l => l.StartsWith("ENV ", StringComparison.Ordinal));
+        Assert.IsTrue(runtimeEnv.Any(l => Regex.IsMatch(l, @"(^|\s)MALLOC_ARENA_MAX=2(\s|$)")), "the server image sets MALLOC_ARENA_MAX=2");
         var entry = JsonSerializer.Deserialize<string[]>(lines.Single(l => l.StartsWith("ENTRYPOINT ", StringComparison.Ordinal))[11..])!;
         CollectionAssert.AreEqual(new[] { "dotnet", "InferenceServer.dll" }, entry);
         var args = JsonSerializer.Deserialize<string[]>(lines.Single(l => l.StartsWith("CMD ", StringComparison.Ordinal))[4..])!.ToList();
