@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Models;
+using MLNetInference.Optimizers.Quantization;
 using Spectre.Console;
 
 namespace MLNetInference.Cli.Tests;
@@ -28,6 +29,10 @@ public sealed class OptimizeCommandTests
             Assert.AreEqual("Input247", session.InputNames[0]);
             using var json = JsonDocument.Parse(File.ReadAllText(report));
             Assert.AreEqual("fuse+int8-static", json.RootElement.GetProperty("recipe").GetString());
+
+            // Whether INT8 can be fast on this CPU is said beside the latencies, and recorded in the report.
+            Assert.AreEqual(!CpuInt8Kernels.HasFastInt8, text.Contains("INT8 runs at about fp32 speed here", StringComparison.Ordinal), text);
+            Assert.AreEqual(CpuInt8Kernels.InstructionSet, json.RootElement.GetProperty("cpu_int8").GetProperty("instruction_set").GetString());
         }
         finally
         {
