@@ -5,6 +5,7 @@ using MLNetInference.Core.Onnx.Proto;
 using MLNetInference.Core.Runtime;
 using MLNetInference.Models;
 using MLNetInference.Optimizers.Quantization;
+using MLNetInference.Optimizers.Quantization.Int4;
 using MLNetInference.Optimizers.Quantization.Static;
 using MLNetInference.Optimizers.Recipes;
 
@@ -56,6 +57,14 @@ internal sealed class KernelCeilingWorkload : IWorkload
                 if (layer.IsMatMul)
                 {
                     forms.Add(("int8-dynamic", ModelOptimizer.Optimize(fp32, OptimizationRecipe.Parse("int8-dynamic")).Model));
+
+                    // INT4 weights (MatMulNBits), as the recipe's default makes them but with no MatMul kept float: fp32
+                    // compute (accuracy_level 0) and int8 compute (accuracy_level 4, the fast path with VNNI).
+                    foreach (var (form, level) in new[] { ("int4-level0", 0), ("int4-level4", 4) })
+                    {
+                        var int4 = new Int4Options { Symmetric = false, BlockSize = 16, ErrorMinimizingScales = true, AccuracyLevel = level };
+                        forms.Add((form, ModelOptimizer.Optimize(fp32, OptimizationRecipe.Parse("int4-weights"), new RecipeContext { Int4 = int4 }).Model));
+                    }
                 }
 
                 var calibration = new CalibrationData(Enumerable.Range(0, 4).Select(i => layer.Sample(seed: 10 + i)));
@@ -89,16 +98,16 @@ internal sealed class KernelCeilingWorkload : IWorkload
             Console.WriteLine();
             Console.WriteLine($"#### {Title}");
             Console.WriteLine();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"This CPU: {CpuInt8Kernels.InstructionSet}, {vnni}. A block of layers per graph (ReLU between), fixed shapes, ORT_ENABLE_ALL, intra-op 1; {rounds} interleaved rounds, medians of per-round throughput and of paired ratios against the layer's fp32 graph. int8-dynamic is DynamicQuantizeMatMul (activations quantized per call); int8-static is QDQ calibrated on 4 generated inputs, which ORT runs as QLinearMatMul/QLinearConv."));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"This CPU: {CpuInt8Kernels.InstructionSet}, {vnni}. A block of layers per graph (ReLU between), fixed shapes, ORT_ENABLE_ALL, intra-op 1; {rounds} interleaved rounds, medians of per-round throughput and of paired ratios against the layer's fp32 graph. int8-dynamic is DynamicQuantizeMatMul (activations quantized per call); int8-static is QDQ calibrated on 4 generated inputs, which ORT runs as QLinearMatMul/QLinearConv; int4 is MatMulNBits (asymmetric blocks of 16) computing in fp32 (accuracy_level 0) or in int8 (accuracy_level 4)."));
             Console.WriteLine();
-            Console.WriteLine("| block | layers | multiply-adds | fp32 G MAC/s | int8-dynamic | int8-static |");
-            Console.WriteLine("|---|---|---:|---:|---:|---:|");
+            Console.WriteLine("| block | layers | multiply-adds | fp32 G MAC/s | int8-dynamic | int8-static | int4 weights, level 0 | int4 weights, level 4 |");
+            Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
             foreach (var layer in layers)
             {
                 var fp32 = results.Single(r => r.Variant == $"{layer.Name}-fp32");
                 string Ratio(string recipe) =>
                     results.SingleOrDefault(r => r.Variant == $"{layer.Name}-{recipe}") is { RatioVs: { } ratio } ? string.Create(CultureInfo.InvariantCulture, $"{ratio.Values.First():F2}×") : "—";
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {layer.Name} | {layer.Shape} | {layer.MultiplyAdds / 1e6:F1} M | {fp32.RowsPerS * layer.MultiplyAdds / 1e9:F1} | {Ratio("int8-dynamic")} | {Ratio("int8-static")} |"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {layer.Name} | {layer.Shape} | {layer.MultiplyAdds / 1e6:F1} M | {fp32.RowsPerS * layer.MultiplyAdds / 1e9:F1} | {Ratio("int8-dynamic")} | {Ratio("int8-static")} | {Ratio("int4-level0")} | {Ratio("int4-level4")} |"));
             }
 
             records.AddRange(results.Select(r => r with { Note = $"{CpuInt8Kernels.InstructionSet}, {vnni}; rows/s are layer calls per second" }));
