@@ -46,13 +46,7 @@ internal sealed class FuseWorkload : IWorkload
                 progress.WriteLine($"  {notes[name]}");
             }
 
-            using var options = new SessionOptions
-            {
-                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-                IntraOpNumThreads = 1,
-                InterOpNumThreads = 1,
-                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            };
+            using var options = SingleThreadedSession.Options();
             using var original = new InferenceSession(ModelPaths.MiniLmModel, options);
             var sessions = variants.Select(v => new InferenceSession(paths[v.Name], options)).ToList();
             var calls = new List<RawCalls>();

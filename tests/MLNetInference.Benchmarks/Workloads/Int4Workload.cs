@@ -84,13 +84,7 @@ internal sealed class Int4Workload : IWorkload
                 paths[name] = path;
             }
 
-            using var sessionOptions = new SessionOptions
-            {
-                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-                IntraOpNumThreads = 1,
-                InterOpNumThreads = 1,
-                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            };
+            using var sessionOptions = SingleThreadedSession.Options();
             var fp32 = new InferenceSession(ModelPaths.MiniLmModel, sessionOptions);
             sessions.Add(fp32);
             var quantized = variants.Select(v => new InferenceSession(paths[v.Name], sessionOptions)).ToList();

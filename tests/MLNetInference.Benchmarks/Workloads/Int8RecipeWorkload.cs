@@ -56,13 +56,7 @@ internal sealed class Int8RecipeWorkload : IWorkload
                 paths[recipe] = path;
             }
 
-            using var options = new SessionOptions
-            {
-                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-                IntraOpNumThreads = 1,
-                InterOpNumThreads = 1,
-                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            };
+            using var options = SingleThreadedSession.Options();
             using var fp32 = new InferenceSession(ModelPaths.MiniLmModel, options);
             var sessions = Recipes.Select(r => new InferenceSession(paths[r], options)).ToList();
             var calls = new List<RawCalls>();

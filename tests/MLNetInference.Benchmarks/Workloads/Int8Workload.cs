@@ -46,13 +46,7 @@ internal sealed class Int8Workload : IWorkload
             var (mean, min) = EmbeddingCosine(fp32Embeddings, int8Path, "int8-dynamic", progress);
             var (keepMean, keepMin) = EmbeddingCosine(fp32Embeddings, int8KeepPath, "int8-dynamic-ffn2l01fp32", progress);
 
-            using var options = new SessionOptions
-            {
-                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-                IntraOpNumThreads = 1,
-                InterOpNumThreads = 1,
-                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            };
+            using var options = SingleThreadedSession.Options();
             using var fp32 = new InferenceSession(ModelPaths.MiniLmModel, options);
             using var int8 = new InferenceSession(int8Path, options);
             using var int8Keep = new InferenceSession(int8KeepPath, options);

@@ -40,13 +40,7 @@ internal sealed class KernelCeilingWorkload : IWorkload
 
         var records = new List<BenchmarkRecord>();
         var sessions = new List<InferenceSession>();
-        using var options = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            IntraOpNumThreads = 1,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        };
+        using var options = SingleThreadedSession.Options();
         try
         {
             var variants = new List<BenchmarkVariant>();

@@ -118,13 +118,7 @@ internal sealed class RealImageInt8Workload : IWorkload
         return (convs[0], convs[^1]);
     }
 
-    private static SessionOptions Options() => new()
-    {
-        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        IntraOpNumThreads = 1,
-        InterOpNumThreads = 1,
-        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-    };
+    private static SessionOptions Options() => SingleThreadedSession.Options();
 
     private static float[] Run(InferenceSession session, string input, string output, float[] pixels)
     {

@@ -122,13 +122,7 @@ internal static class StaticInt8Runs
         }
     }
 
-    private static SessionOptions Options() => new()
-    {
-        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        IntraOpNumThreads = 1,
-        InterOpNumThreads = 1,
-        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-    };
+    private static SessionOptions Options() => SingleThreadedSession.Options();
 
     private static IReadOnlyDictionary<string, SampleTensor> Sample(float[] image) =>
         new Dictionary<string, SampleTensor>(StringComparer.Ordinal) { ["Input247"] = new SampleTensor(image, [1, 3, 224, 224]) };

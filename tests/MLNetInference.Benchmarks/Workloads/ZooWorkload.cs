@@ -33,13 +33,7 @@ internal sealed class ZooWorkload : IWorkload
         var slice = TimeSpan.FromMilliseconds(quick ? 20 : 40);
         var directory = Directory.CreateTempSubdirectory("zoo-").FullName;
         var records = new List<BenchmarkRecord>();
-        using var options = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            IntraOpNumThreads = 1,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        };
+        using var options = SingleThreadedSession.Options();
         try
         {
             foreach (var zoo in ZooModels.All)
