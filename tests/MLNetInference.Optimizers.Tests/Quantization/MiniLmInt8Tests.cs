@@ -1,5 +1,3 @@
-using Microsoft.ML;
-using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Models;
 using MLNetInference.Core.Onnx;
@@ -106,16 +104,5 @@ public sealed class MiniLmInt8Tests
     private static bool IsWeightMatMul(ModelProto model, NodeProto node) =>
         model.Graph.Initializer.Any(i => i.Name == node.Input[1] && i.Dims.Count == 2 && i.DataType == (int)TensorProto.Types.DataType.Float);
 
-    private static List<float[]> Embed(string modelPath, IReadOnlyList<string> sentences)
-    {
-        var ml = new MLContext(seed: 0);
-        var data = ml.Data.LoadFromEnumerable(sentences.Select(s => new SentenceRow { Text = s }));
-        var pipeline = ml.Transforms.EmbedSentences(nameof(SentenceRow.Text), modelPath, ModelPaths.MiniLmVocab);
-        return [.. pipeline.Fit(data).Transform(data).GetColumn<float[]>("embedding")];
-    }
-
-    private sealed class SentenceRow
-    {
-        public string Text { get; set; } = string.Empty;
-    }
+    private static List<float[]> Embed(string modelPath, IReadOnlyList<string> sentences) => SentenceEmbeddings.Embed(modelPath, ModelPaths.MiniLmVocab, sentences);
 }

@@ -1,6 +1,5 @@
 using System.Numerics.Tensors;
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using MLNetInference.Core.Onnx;
 using MLNetInference.Models;
@@ -106,20 +105,10 @@ public sealed class ArcticXsRecipeTests
     private static CalibrationData Calibration()
     {
         var ml = new MLContext(seed: 0);
-        var data = ml.Data.LoadFromEnumerable(s_calibration.Select(s => new SentenceRow { Text = s }));
-        var tokenized = ml.Transforms.TokenizeForBert(nameof(SentenceRow.Text), ModelPaths.ArcticXsVocab, 128).Fit(data).Transform(data);
+        var data = SentenceEmbeddings.Load(ml, s_calibration);
+        var tokenized = ml.Transforms.TokenizeForBert(SentenceEmbeddings.TextColumn, ModelPaths.ArcticXsVocab, 128).Fit(data).Transform(data);
         return new CalibrationData(DataViewCalibration.Read(tokenized, s_original, maxRows: CalibrationCount));
     }
 
-    private static List<float[]> Embed(string modelPath)
-    {
-        var ml = new MLContext(seed: 0);
-        var data = ml.Data.LoadFromEnumerable(s_sentences.Select(s => new SentenceRow { Text = s }));
-        return [.. ml.Transforms.EmbedSentences(nameof(SentenceRow.Text), modelPath, ModelPaths.ArcticXsVocab).Fit(data).Transform(data).GetColumn<float[]>("embedding")];
-    }
-
-    private sealed class SentenceRow
-    {
-        public string Text { get; set; } = string.Empty;
-    }
+    private static List<float[]> Embed(string modelPath) => SentenceEmbeddings.Embed(modelPath, ModelPaths.ArcticXsVocab, s_sentences);
 }

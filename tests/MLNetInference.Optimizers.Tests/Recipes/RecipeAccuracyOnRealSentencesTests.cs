@@ -1,6 +1,4 @@
 using System.Numerics.Tensors;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 using MLNetInference.Models;
 using MLNetInference.Core.Onnx;
 using MLNetInference.Optimizers.Quantization.Int4;
@@ -63,15 +61,5 @@ public sealed class RecipeAccuracyOnRealSentencesTests
         return (model, [.. s_fp32.Zip(embeddings, (a, b) => (double)TensorPrimitives.CosineSimilarity<float>(a, b))]);
     }
 
-    private static List<float[]> Embed(string modelPath)
-    {
-        var ml = new MLContext(seed: 0);
-        var data = ml.Data.LoadFromEnumerable(s_sentences.Select(s => new SentenceRow { Text = s }));
-        return [.. ml.Transforms.EmbedSentences(nameof(SentenceRow.Text), modelPath, ModelPaths.MiniLmVocab).Fit(data).Transform(data).GetColumn<float[]>("embedding")];
-    }
-
-    private sealed class SentenceRow
-    {
-        public string Text { get; set; } = string.Empty;
-    }
+    private static List<float[]> Embed(string modelPath) => SentenceEmbeddings.Embed(modelPath, ModelPaths.MiniLmVocab, s_sentences);
 }
