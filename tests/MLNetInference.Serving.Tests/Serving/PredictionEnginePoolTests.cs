@@ -91,9 +91,10 @@ public sealed class PredictionEnginePoolTests
         Assert.IsTrue(await pool.ReloadAsync(string.Empty));
         await pool.PredictAsync(new TextInput { Text = "after the reload" });
 
-        // The retired version is disposed once its last batch is done (it runs on the thread pool); 30 s is a hang guard.
+        // The retired version is disposed once its last batch is done (it runs on the thread pool), and the release is
+        // counted just after its sessions are: wait for both. 30 s is a hang guard.
         using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (LiveSessions.Count() != before + 1)
+        while (LiveSessions.Count() != before + 1 || (release && pool.MemoryReleasesOf(string.Empty) == 0))
         {
             await Task.Delay(10, guard.Token);
         }

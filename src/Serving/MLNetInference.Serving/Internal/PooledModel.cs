@@ -320,13 +320,14 @@ internal sealed partial class PooledModel<TData, TPrediction> : IAsyncDisposable
     [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Model '{ModelName}' asked for device {Device} but runs on {Actual}: CUDA could not be loaded, so it fell back to the CPU.")]
     private static partial void LogDeviceFallback(ILogger logger, string modelName, string device, string actual);
 
-    /// <summary>Runs a batch on an executor registered with <c>FromExecutor</c>.</summary>
+    /// <summary>Counts and queues the release of a retired version's memory (<see cref="DynamicBatchingOptions.ReleaseMemoryAfterReload"/>).</summary>
     private void ReleaseRetiredMemory()
     {
         Interlocked.Increment(ref _memoryReleases);
         RetiredMemory.Release();
     }
 
+    /// <summary>Runs a batch on an executor registered with <c>FromExecutor</c>.</summary>
     private sealed class ExternalExecutor(IPredictionBatchExecutor<TData, TPrediction> executor) : IBatchExecutor<TData, TPrediction>
     {
         public void Execute(ReadOnlySpan<TData> requests, Span<TPrediction> results) => executor.Execute(requests, results);
