@@ -72,8 +72,9 @@ public sealed class TuningSearchSpace
                 // products are fast (VNNI, Arm's dot product). Without them it ran at 0.55-0.58x fp32 per layer
                 // (BENCHMARKS.md, "The ceiling of 8-bit kernels"), so it is searched only here; the trial measures
                 // its accuracy like any other.
-                recipes.Add(new("int4-int8-compute", "fuse+int4-weights") { Int4 = WithAccuracyLevel4(Int4Options.RecipeDefault) });
+                recipes.Add(new("int4-int8-compute", "fuse+int4-weights") { Int4 = Int4Options.RecipeDefault.WithAccuracyLevel(4) });
             }
+
             if (gpu)
             {
                 recipes.Add(new("fp16", "fuse+fp16"));
@@ -91,19 +92,6 @@ public sealed class TuningSearchSpace
             MaxQueueDelaysMs = quick ? [1] : [1, 4],
         };
     }
-
-    private static Int4Options WithAccuracyLevel4(Int4Options options) => new()
-    {
-        BlockSize = options.BlockSize,
-        Symmetric = options.Symmetric,
-        ErrorMinimizingScales = options.ErrorMinimizingScales,
-        AccuracyLevel = 4,
-        ExcludedOpTypes = options.ExcludedOpTypes,
-        ExcludedNodeNames = options.ExcludedNodeNames,
-        MinimumWeightElements = options.MinimumWeightElements,
-        KeepMostSensitiveInFloat = options.KeepMostSensitiveInFloat,
-        SensitivitySamples = options.SensitivitySamples,
-    };
 
     /// <summary>Gets the number of configurations of one recipe.</summary>
     public int ConfigurationsPerRecipe => Settings().Count();

@@ -109,6 +109,21 @@ public sealed class Int4WeightQuantizationPassSensitivityTests
     }
 
     [TestMethod]
+    public void WithAccuracyLevel_CopiesEveryOtherSetting()
+    {
+        var original = new Int4Options { BlockSize = 64, Symmetric = false, ErrorMinimizingScales = true, ExcludedNodeNames = ["a"], MinimumWeightElements = 7 }.KeepingMostSensitiveInFloat(2);
+
+        var copy = original.WithAccuracyLevel(4);
+
+        Assert.AreEqual(4, copy.AccuracyLevel);
+        Assert.AreEqual(0, original.AccuracyLevel, "the original is not changed");
+        Assert.AreEqual((64, false, true, 2, 7), (copy.BlockSize, copy.Symmetric, copy.ErrorMinimizingScales, copy.KeepMostSensitiveInFloat, copy.MinimumWeightElements));
+        CollectionAssert.AreEqual(new[] { "a" }, copy.ExcludedNodeNames.ToArray());
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => original.WithAccuracyLevel(-1));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => original.WithAccuracyLevel(5));
+    }
+
+    [TestMethod]
     public void Constructor_NegativeKeepCount_Throws()
     {
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new Int4WeightQuantizationPass(new Int4Options { KeepMostSensitiveInFloat = -1 }));

@@ -5,6 +5,7 @@ public sealed class Int4Options
 {
     private IReadOnlyCollection<string> _excludedNodeNames = [];
     private int _keepMostSensitiveInFloat;
+    private int _accuracyLevel;
 
     /// <summary>
     /// The number of most sensitive MatMuls <see cref="RecipeDefault"/> keeps in float (see
@@ -54,9 +55,11 @@ public sealed class Int4Options
 
     /// <summary>
     /// Gets the <c>accuracy_level</c> attribute of the <c>MatMulNBits</c> nodes: 0 (the default) lets ONNX Runtime pick,
-    /// 1 fp32, 2 fp16, 3 bf16 and 4 int8 activations (fastest on CPU, least accurate).
+    /// 1 fp32, 2 fp16, 3 bf16 and 4 int8 activations (the least accurate; ONNX Runtime's fast path where 8-bit dot
+    /// products are fast, <see cref="CpuInt8Kernels.HasFastInt8"/>, but 0.55-0.58x fp32 per layer on an AVX2 CPU without
+    /// VNNI, BENCHMARKS.md "The ceiling of 8-bit kernels").
     /// </summary>
-    public int AccuracyLevel { get; init; }
+    public int AccuracyLevel { get => _accuracyLevel; init => _accuracyLevel = value; }
 
     /// <summary>Gets the op types never quantized (compared ordinally); only <c>MatMul</c> is a candidate.</summary>
     public IReadOnlyCollection<string> ExcludedOpTypes { get; init; } = [];
@@ -97,6 +100,19 @@ public sealed class Int4Options
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var copy = (Int4Options)MemberwiseClone();
         copy._keepMostSensitiveInFloat = count;
+        return copy;
+    }
+
+    /// <summary>Returns a copy of these settings with another <see cref="AccuracyLevel"/>.</summary>
+    /// <param name="level">The <c>accuracy_level</c>: 0 to 4.</param>
+    /// <returns>The copy; every other setting is the same.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="level"/> is not 0 to 4.</exception>
+    public Int4Options WithAccuracyLevel(int level)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(level);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(level, 4);
+        var copy = (Int4Options)MemberwiseClone();
+        copy._accuracyLevel = level;
         return copy;
     }
 
