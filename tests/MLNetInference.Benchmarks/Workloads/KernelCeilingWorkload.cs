@@ -39,7 +39,7 @@ internal sealed class KernelCeilingWorkload : IWorkload
         };
 
         var records = new List<BenchmarkRecord>();
-        var sessions = new List<InferenceSession>();
+        var owned = new List<IDisposable>();
         using var options = SingleThreadedSession.Options();
         try
         {
@@ -75,8 +75,8 @@ internal sealed class KernelCeilingWorkload : IWorkload
                 foreach (var (recipe, model) in forms)
                 {
                     var session = new InferenceSession(model, options);
-                    sessions.Add(session);
-                    var call = Call(session, input);
+                    owned.Add(session);
+                    var call = Call(session, input, owned);
                     call();
                     var watch = System.Diagnostics.Stopwatch.StartNew();
                     call();
@@ -109,9 +109,9 @@ internal sealed class KernelCeilingWorkload : IWorkload
         }
         finally
         {
-            foreach (var session in sessions)
+            foreach (var disposable in owned)
             {
-                session.Dispose();
+                disposable.Dispose();
             }
         }
     }
@@ -138,15 +138,18 @@ internal sealed class KernelCeilingWorkload : IWorkload
         }
     }
 
-    private static Action Call(InferenceSession session, SampleTensor input)
+    /// <summary>One call on a fixed input; the input tensor and the run options are made once and disposed with <paramref name="owned"/>.</summary>
+    private static Action Call(InferenceSession session, SampleTensor input, List<IDisposable> owned)
     {
-        var data = (float[])input.Data;
-        var tensor = OrtValue.CreateTensorValueFromMemory(data, input.Shape);
+        var tensor = OrtValue.CreateTensorValueFromMemory((float[])input.Data, input.Shape);
+        var runOptions = new RunOptions();
+        owned.Add(tensor);
+        owned.Add(runOptions);
         var inputs = new Dictionary<string, OrtValue> { ["x"] = tensor };
         var outputNames = new[] { "y" };
         return () =>
         {
-            using var results = session.Run(new RunOptions(), inputs, outputNames);
+            using var results = session.Run(runOptions, inputs, outputNames);
         };
     }
 
